@@ -1,0 +1,86 @@
+//! The one currency between keys and state: every key binding names an `Action`.
+
+use serde::{Deserialize, Serialize};
+
+/// Everything a key can ask the app to do. Key bindings name these in
+/// snake_case (`action = "next_pane"`), so the keymap files stay readable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Leave rapport.
+    Quit,
+    /// Show the key bindings in force.
+    Help,
+    /// Switch to the customer list (search).
+    PaneCustomers,
+    /// Switch to the customer pyramid.
+    PanePyramid,
+    /// Switch to the pipeline board.
+    PanePipeline,
+    /// Switch to care (today's triage).
+    PaneCare,
+    /// Cycle to the next pane.
+    NextPane,
+    /// Cycle to the previous pane.
+    PrevPane,
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    First,
+    Last,
+    /// Open the selected item (a customer's card, a band's customers, ...).
+    Open,
+    /// Go back / close the current overlay.
+    Back,
+    /// Focus the search box and type to filter.
+    Search,
+    /// Log an interaction (call, email, visit, ...) with the current customer.
+    LogInteraction,
+    /// Reload the figures from the database.
+    Refresh,
+    /// Forms: move to the next field.
+    NextField,
+    /// Forms: move to the previous field.
+    PrevField,
+    /// Forms: save what was typed.
+    Submit,
+    /// Forms: throw away what was typed.
+    Cancel,
+    /// Does nothing: bind a key to it to switch that key off.
+    Noop,
+}
+
+impl Action {
+    /// Every action, in the order the help screen lists them.
+    pub const ALL: &'static [Action] = &[
+        Action::Quit,
+        Action::Help,
+        Action::PaneCustomers,
+        Action::PanePyramid,
+        Action::PanePipeline,
+        Action::PaneCare,
+        Action::NextPane,
+        Action::PrevPane,
+        Action::Up,
+        Action::Down,
+        Action::Left,
+        Action::Right,
+        Action::PageUp,
+        Action::PageDown,
+        Action::First,
+        Action::Last,
+        Action::Open,
+        Action::Back,
+        Action::Search,
+        Action::LogInteraction,
+        Action::Refresh,
+        Action::NextField,
+        Action::PrevField,
+        Action::Submit,
+        Action::Cancel,
+        Action::Noop,
+    ];
+}

@@ -1,0 +1,7 @@
+//! Pure logic: no I/O, no terminal, no SQL.
+
+pub mod model;
+pub mod money;
+pub mod pipeline;
+pub mod pyramid;
+pub mod text;

@@ -1,0 +1,148 @@
+//! The customer pyramid: customers tiered by the value they contribute.
+
+use super::model::Tier;
+use super::money::Money;
+
+/// What classification needs to know of one customer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueInput {
+    pub customer_id: i64,
+    /// Contribution over the trailing window.
+    pub contribution: Money,
+    /// Contribution in the last 90 days and in the 90 days before that,
+    /// for the "rising fast" rule.
+    pub recent: Money,
+    pub previous: Money,
+    pub pin: Option<Tier>,
+}
+
+/// The thresholds of the pyramid (percent of cumulative positive value).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    pub top_share_pct: u32,
+    pub growth_share_pct: u32,
+    /// A Low customer whose recent contribution is at least this many percent
+    /// of the previous period's (150 = 1.5 times) is rising fast.
+    pub rising_ratio_pct: u32,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds { top_share_pct: 50, growth_share_pct: 80, rising_ratio_pct: 150 }
+    }
+}
+
+/// Assigns each customer a tier. Negative: contribution < 0. The rest are
+/// sorted by contribution, descending, ties by id: Top runs until the
+/// cumulative positive contribution reaches the top share (the customer who
+/// crosses it is Top), Growth until the growth share (the crosser is Growth),
+/// plus any Low customer rising fast; Low is the rest. Pins override.
+/// Returns (customer id, computed tier, tier in force).
+pub fn classify(inputs: &[ValueInput], t: Thresholds) -> Vec<(i64, Tier, Tier)> {
+    let total: i128 = inputs.iter().map(|i| i.contribution.0.max(0) as i128).sum();
+    let mut order: Vec<&ValueInput> = inputs.iter().collect();
+    order.sort_by(|a, b| b.contribution.cmp(&a.contribution).then(a.customer_id.cmp(&b.customer_id)));
+    let top_limit = total * t.top_share_pct as i128;
+    let growth_limit = total * t.growth_share_pct as i128;
+    let mut cum: i128 = 0;
+    let mut out = Vec::with_capacity(inputs.len());
+    for i in order {
+        let c = i.contribution.0;
+        let tier = if c < 0 {
+            Tier::Negative
+        } else if c == 0 || total == 0 {
+            rising_or_low(i, t)
+        } else {
+            let before = cum * 100;
+            cum += c as i128;
+            if before < top_limit {
+                Tier::Top
+            } else if before < growth_limit {
+                Tier::Growth
+            } else {
+                rising_or_low(i, t)
+            }
+        };
+        out.push((i.customer_id, tier, i.pin.unwrap_or(tier)));
+    }
+    out
+}
+
+fn rising_or_low(i: &ValueInput, t: Thresholds) -> Tier {
+    let rising = i.recent.0 > 0
+        && (i.recent.0 as i128) * 100 >= (i.previous.0.max(0) as i128) * t.rising_ratio_pct as i128;
+    if rising && i.previous.0 > 0 { Tier::Growth } else { Tier::Low }
+}
+
+/// One band of the pyramid as the pane draws it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Band {
+    pub count: u64,
+    pub total: Money,
+}
+
+/// Share of the positive total a band holds, in tenths of a percent.
+pub fn share_permille(part: Money, positive_total: Money) -> i64 {
+    if positive_total.0 <= 0 {
+        return 0;
+    }
+    ((part.0 as i128 * 1000) / positive_total.0 as i128) as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(id: i64, c: i64) -> ValueInput {
+        ValueInput { customer_id: id, contribution: Money(c), recent: Money(0), previous: Money(0), pin: None }
+    }
+
+    fn tiers(inputs: &[ValueInput]) -> Vec<(i64, Tier)> {
+        let mut r: Vec<_> = classify(inputs, Thresholds::default()).into_iter().map(|(id, _, t)| (id, t)).collect();
+        r.sort();
+        r
+    }
+
+    #[test]
+    fn crossers_belong_to_the_upper_band() {
+        // total 100: 40 (cum before 0) top, 30 (before 40 < 50) top, 15 (before 70 < 80) growth,
+        // 10 (before 85) low, 5 low, -3 negative, 0 low.
+        let r = tiers(&[v(1, 40), v(2, 30), v(3, 15), v(4, 10), v(5, 5), v(6, -3), v(7, 0)]);
+        assert_eq!(
+            r,
+            vec![
+                (1, Tier::Top),
+                (2, Tier::Top),
+                (3, Tier::Growth),
+                (4, Tier::Low),
+                (5, Tier::Low),
+                (6, Tier::Negative),
+                (7, Tier::Low)
+            ]
+        );
+    }
+
+    #[test]
+    fn ties_break_by_id_and_pins_win() {
+        let mut a = v(9, 50);
+        a.pin = Some(Tier::Low);
+        let r = classify(&[v(2, 50), a], Thresholds::default());
+        assert!(r.contains(&(2, Tier::Top, Tier::Top)));
+        assert!(r.contains(&(9, Tier::Growth, Tier::Low)));
+    }
+
+    #[test]
+    fn rising_low_customer_is_growth() {
+        let mut r = v(5, 1);
+        r.recent = Money(30);
+        r.previous = Money(20);
+        let out = tiers(&[v(1, 1000), r]);
+        assert_eq!(out[1], (5, Tier::Growth));
+    }
+
+    #[test]
+    fn shares() {
+        assert_eq!(share_permille(Money(1), Money(3)), 333);
+        assert_eq!(share_permille(Money(1), Money(0)), 0);
+    }
+}

@@ -1,0 +1,299 @@
+//! Customers: create, read, update with a version check, and search.
+
+use chrono::Utc;
+use rusqlite::{OptionalExtension, Row, Transaction, params};
+use serde_json::json;
+
+use super::{Repo, RepoError, Result, audit, code, from_ts};
+use crate::domain::model::{Customer, CustomerKind, CustomerRow, CustomerStatus, NewCustomer, Tier};
+use crate::domain::money::Money;
+use crate::domain::text::{fold, looks_like_phone, phone_digits};
+
+const CUSTOMER_COLS: &str = "id, external_id, kind, name, company, email, phone, city, country, owner, status, \
+     tier, tier_pin, contribution, credit_limit, on_hold, vip_level, note, version, created_at, updated_at";
+
+fn customer_from_row(r: &Row) -> rusqlite::Result<Customer> {
+    Ok(Customer {
+        id: r.get(0)?,
+        external_id: r.get(1)?,
+        kind: code(CustomerKind::parse, r.get(2)?)?,
+        name: r.get(3)?,
+        company: r.get(4)?,
+        email: r.get(5)?,
+        phone: r.get(6)?,
+        city: r.get(7)?,
+        country: r.get(8)?,
+        owner: r.get(9)?,
+        status: code(CustomerStatus::parse, r.get(10)?)?,
+        tier: code(Tier::parse, r.get(11)?)?,
+        tier_pin: r.get::<_, Option<String>>(12)?.map(|s| code(Tier::parse, s)).transpose()?,
+        contribution: Money(r.get(13)?),
+        credit_limit: r.get::<_, Option<i64>>(14)?.map(Money),
+        on_hold: r.get(15)?,
+        vip_level: r.get(16)?,
+        note: r.get(17)?,
+        version: r.get(18)?,
+        created_at: from_ts(r.get(19)?),
+        updated_at: from_ts(r.get(20)?),
+    })
+}
+
+const ROW_COLS: &str = "id, kind, name, company, phone, email, tier, tier_pin, on_hold";
+
+fn list_row(r: &Row) -> rusqlite::Result<CustomerRow> {
+    Ok(CustomerRow {
+        id: r.get(0)?,
+        kind: code(CustomerKind::parse, r.get(1)?)?,
+        name: r.get(2)?,
+        company: r.get(3)?,
+        phone: r.get(4)?,
+        email: r.get(5)?,
+        tier: code(Tier::parse, r.get(6)?)?,
+        tier_pin: r.get::<_, Option<String>>(7)?.map(|s| code(Tier::parse, s)).transpose()?,
+        on_hold: r.get(8)?,
+    })
+}
+
+/// Rebuilds the folded search text and phone digits of a customer from its
+/// own fields and its contacts'.
+pub(crate) fn refresh_search(tx: &Transaction, id: i64) -> Result<()> {
+    let (name, company, email, phone): (String, Option<String>, Option<String>, Option<String>) = tx.query_row(
+        "SELECT name, company, email, phone FROM customers WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    let mut text = vec![name.clone(), company.unwrap_or_default(), email.unwrap_or_default()];
+    let mut phones = vec![phone_digits(&phone.unwrap_or_default())];
+    let mut st = tx.prepare_cached("SELECT name, email, phone FROM contacts WHERE customer_id = ?1 AND status = 'active'")?;
+    let contacts = st.query_map([id], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?))
+    })?;
+    for c in contacts {
+        let (n, e, p) = c?;
+        text.push(n);
+        text.push(e.unwrap_or_default());
+        phones.push(phone_digits(&p.unwrap_or_default()));
+    }
+    let search_text = fold(&text.into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" | "));
+    let phone_text = phones.into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
+    tx.execute(
+        "UPDATE customers SET sort_key = ?2, search_text = ?3, phone_digits = ?4 WHERE id = ?1",
+        params![id, fold(&name), search_text, phone_text],
+    )?;
+    Ok(())
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub(crate) fn insert_customer(tx: &Transaction, agent: &str, c: &NewCustomer) -> Result<i64> {
+    if c.name.trim().is_empty() {
+        return Err(RepoError::Invalid("a customer needs a name".into()));
+    }
+    let now = Utc::now().timestamp();
+    tx.execute(
+        "INSERT INTO customers (external_id, kind, name, company, email, phone, city, country, owner,
+             credit_limit, vip_level, note, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+        params![
+            c.external_id,
+            c.kind.code(),
+            c.name.trim(),
+            c.company,
+            c.email,
+            c.phone,
+            c.city,
+            c.country,
+            c.owner,
+            c.credit_limit.map(|m| m.0),
+            c.vip_level,
+            c.note,
+            now
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    refresh_search(tx, id)?;
+    audit::record(
+        tx,
+        agent,
+        "create",
+        "customer",
+        id,
+        json!({"kind": c.kind.code(), "name": c.name, "company": c.company, "email": c.email, "phone": c.phone}),
+    )?;
+    Ok(id)
+}
+
+impl Repo {
+    /// Creates a customer and returns its id.
+    pub fn create_customer(&mut self, c: &NewCustomer) -> Result<i64> {
+        self.write(|tx, agent| insert_customer(tx, agent, c))
+    }
+
+    /// One customer, or `NotFound`.
+    pub fn customer(&self, id: i64) -> Result<Customer> {
+        self.conn()
+            .query_row(&format!("SELECT {CUSTOMER_COLS} FROM customers WHERE id = ?1"), [id], customer_from_row)
+            .optional()?
+            .ok_or(RepoError::NotFound { entity: "customer", id })
+    }
+
+    /// Saves edits to a customer's own fields, if nobody else changed it
+    /// since `c.version` was read; otherwise `Conflict` and nothing is written.
+    /// Returns the new version.
+    pub fn update_customer(&mut self, c: &Customer) -> Result<i64> {
+        if c.name.trim().is_empty() {
+            return Err(RepoError::Invalid("a customer needs a name".into()));
+        }
+        self.write(|tx, agent| {
+            let old = tx
+                .query_row(&format!("SELECT {CUSTOMER_COLS} FROM customers WHERE id = ?1"), [c.id], customer_from_row)
+                .optional()?
+                .ok_or(RepoError::NotFound { entity: "customer", id: c.id })?;
+            if old.version != c.version {
+                return Err(RepoError::Conflict { entity: "customer", id: c.id });
+            }
+            let n = tx.execute(
+                "UPDATE customers SET kind = ?3, name = ?4, company = ?5, email = ?6, phone = ?7, city = ?8,
+                     country = ?9, owner = ?10, status = ?11, tier_pin = ?12, credit_limit = ?13, on_hold = ?14,
+                     vip_level = ?15, note = ?16, external_id = ?17, version = version + 1, updated_at = ?18
+                 WHERE id = ?1 AND version = ?2",
+                params![
+                    c.id,
+                    c.version,
+                    c.kind.code(),
+                    c.name.trim(),
+                    c.company,
+                    c.email,
+                    c.phone,
+                    c.city,
+                    c.country,
+                    c.owner,
+                    c.status.code(),
+                    c.tier_pin.map(|t| t.code()),
+                    c.credit_limit.map(|m| m.0),
+                    c.on_hold,
+                    c.vip_level,
+                    c.note,
+                    c.external_id,
+                    Utc::now().timestamp()
+                ],
+            )?;
+            if n == 0 {
+                return Err(RepoError::Conflict { entity: "customer", id: c.id });
+            }
+            refresh_search(tx, c.id)?;
+            audit::record(tx, agent, "update", "customer", c.id, customer_changes(&old, c))?;
+            Ok(c.version + 1)
+        })
+    }
+
+    /// A window of active customers matching `query`, ordered by name.
+    /// An empty query lists everyone. Text matches name, company, email and
+    /// contacts' names, case- and accent-insensitively; a query that looks
+    /// like a phone number also matches phone digits, whatever the format.
+    pub fn search_customers(&self, query: &str, offset: usize, limit: usize) -> Result<Vec<CustomerRow>> {
+        let (cond, args) = search_condition(query);
+        let sql = format!(
+            "SELECT {ROW_COLS} FROM customers WHERE status = 'active' {cond}
+             ORDER BY sort_key, id LIMIT ?{} OFFSET ?{}",
+            args.len() + 1,
+            args.len() + 2
+        );
+        let mut st = self.conn().prepare_cached(&sql)?;
+        let mut params: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a as &dyn rusqlite::ToSql).collect();
+        let (limit, offset) = (limit as i64, offset as i64);
+        params.push(&limit);
+        params.push(&offset);
+        let rows = st.query_map(params.as_slice(), list_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// How many active customers match `query`, counting no further than `cap`.
+    pub fn count_customers(&self, query: &str, cap: usize) -> Result<usize> {
+        let (cond, args) = search_condition(query);
+        let sql = format!(
+            "SELECT count(*) FROM (SELECT 1 FROM customers WHERE status = 'active' {cond} LIMIT ?{})",
+            args.len() + 1
+        );
+        let mut st = self.conn().prepare_cached(&sql)?;
+        let mut params: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a as &dyn rusqlite::ToSql).collect();
+        let cap = cap as i64;
+        params.push(&cap);
+        let n: i64 = st.query_row(params.as_slice(), |r| r.get(0))?;
+        Ok(n as usize)
+    }
+
+    /// Customers whose phone (or a contact's) has exactly these digits, or
+    /// ends with them when at least seven digits are given.
+    pub fn customers_by_phone(&self, number: &str) -> Result<Vec<CustomerRow>> {
+        let digits = phone_digits(number);
+        if digits.len() < 3 {
+            return Ok(Vec::new());
+        }
+        let mut st = self.conn().prepare_cached(&format!(
+            "SELECT {ROW_COLS} FROM customers WHERE status = 'active' AND (
+                 (' ' || phone_digits || ' ') LIKE '% ' || ?1 || ' %' ESCAPE '\\'
+                 OR (length(?1) >= 7 AND (phone_digits || ' ') LIKE '%' || ?1 || ' %' ESCAPE '\\'))
+             ORDER BY sort_key, id LIMIT 50"
+        ))?;
+        let rows = st.query_map([like_escape(&digits)], list_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Number of customers (all statuses).
+    pub fn customer_count(&self) -> Result<i64> {
+        Ok(self.conn().query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?)
+    }
+}
+
+fn search_condition(query: &str) -> (String, Vec<String>) {
+    let q = query.trim();
+    if q.is_empty() {
+        return (String::new(), Vec::new());
+    }
+    let text = format!("%{}%", like_escape(&fold(q)));
+    if looks_like_phone(q) {
+        let digits = format!("%{}%", like_escape(&phone_digits(q)));
+        (
+            "AND (search_text LIKE ?1 ESCAPE '\\' OR phone_digits LIKE ?2 ESCAPE '\\')".into(),
+            vec![text, digits],
+        )
+    } else {
+        ("AND search_text LIKE ?1 ESCAPE '\\'".into(), vec![text])
+    }
+}
+
+fn customer_changes(old: &Customer, new: &Customer) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    let mut diff = |field: &str, a: serde_json::Value, b: serde_json::Value| {
+        if a != b {
+            m.insert(field.to_string(), json!([a, b]));
+        }
+    };
+    diff("kind", json!(old.kind.code()), json!(new.kind.code()));
+    diff("name", json!(old.name), json!(new.name));
+    diff("company", json!(old.company), json!(new.company));
+    diff("email", json!(old.email), json!(new.email));
+    diff("phone", json!(old.phone), json!(new.phone));
+    diff("city", json!(old.city), json!(new.city));
+    diff("country", json!(old.country), json!(new.country));
+    diff("owner", json!(old.owner), json!(new.owner));
+    diff("status", json!(old.status.code()), json!(new.status.code()));
+    diff("tier_pin", json!(old.tier_pin.map(|t| t.code())), json!(new.tier_pin.map(|t| t.code())));
+    diff("credit_limit", json!(old.credit_limit.map(|m| m.0)), json!(new.credit_limit.map(|m| m.0)));
+    diff("on_hold", json!(old.on_hold), json!(new.on_hold));
+    diff("vip_level", json!(old.vip_level), json!(new.vip_level));
+    diff("note", json!(old.note), json!(new.note));
+    diff("external_id", json!(old.external_id), json!(new.external_id));
+    serde_json::Value::Object(m)
+}

@@ -1,0 +1,199 @@
+//! Deals and their stage history.
+
+use chrono::Utc;
+use rusqlite::{OptionalExtension, Row, Transaction, params};
+use serde_json::json;
+
+use super::{Repo, RepoError, Result, audit, code, date_text, from_ts, parse_date, ts};
+use crate::domain::model::{Deal, DealStatus, NewDeal};
+use crate::domain::money::Money;
+use crate::domain::pipeline::DealGroup;
+
+const DEAL_COLS: &str = "d.id, d.customer_id, c.name, d.title, d.amount, d.stage, d.probability_pct, d.expected_close,
+     d.competitors, d.owner, d.next_step, d.status, d.stage_changed_at, d.last_activity_at, d.version";
+
+fn deal_from_row(r: &Row) -> rusqlite::Result<Deal> {
+    Ok(Deal {
+        id: r.get(0)?,
+        customer_id: r.get(1)?,
+        customer_name: r.get(2)?,
+        title: r.get(3)?,
+        amount: Money(r.get(4)?),
+        stage: r.get(5)?,
+        probability_pct: r.get(6)?,
+        expected_close: parse_date(r.get(7)?),
+        competitors: r.get(8)?,
+        owner: r.get(9)?,
+        next_step: r.get(10)?,
+        status: code(DealStatus::parse, r.get(11)?)?,
+        stage_changed_at: from_ts(r.get(12)?),
+        last_activity_at: from_ts(r.get(13)?),
+        version: r.get(14)?,
+    })
+}
+
+pub(crate) fn insert_deal(tx: &Transaction, agent: &str, d: &NewDeal) -> Result<i64> {
+    if d.title.trim().is_empty() {
+        return Err(RepoError::Invalid("a deal needs a title".into()));
+    }
+    if d.amount.0 < 0 {
+        return Err(RepoError::Invalid("a deal's amount cannot be negative".into()));
+    }
+    if d.probability_pct.is_some_and(|p| p > 100) {
+        return Err(RepoError::Invalid("a probability is between 0 and 100%".into()));
+    }
+    let created = ts(d.created_at);
+    let now = Utc::now().timestamp();
+    tx.execute(
+        "INSERT INTO deals (customer_id, title, amount, stage, probability_pct, expected_close, competitors, owner,
+             next_step, stage_changed_at, last_activity_at, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, ?11)",
+        params![
+            d.customer_id,
+            d.title.trim(),
+            d.amount.0,
+            d.stage,
+            d.probability_pct,
+            d.expected_close.map(date_text),
+            d.competitors,
+            d.owner,
+            d.next_step,
+            created,
+            now
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    tx.execute(
+        "INSERT INTO deal_stage_history (deal_id, from_stage, to_stage, changed_at, agent) VALUES (?1, NULL, ?2, ?3, ?4)",
+        params![id, d.stage, created, agent],
+    )?;
+    audit::record(
+        tx,
+        agent,
+        "create",
+        "deal",
+        id,
+        json!({"customer_id": d.customer_id, "title": d.title, "amount": d.amount.0, "stage": d.stage}),
+    )?;
+    Ok(id)
+}
+
+/// Moves a deal to another stage, or closes it as won or lost (with a
+/// reason), checking its version. Writes a stage-history row and an audit
+/// entry in the same transaction.
+pub(crate) fn move_deal(
+    tx: &Transaction,
+    agent: &str,
+    id: i64,
+    version: i64,
+    to_stage: &str,
+    status: DealStatus,
+    reason: Option<&str>,
+    at: chrono::DateTime<Utc>,
+) -> Result<()> {
+    let from: Option<(String, String)> = tx
+        .query_row("SELECT stage, status FROM deals WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (from_stage, from_status) = from.ok_or(RepoError::NotFound { entity: "deal", id })?;
+    let closed_at = (status != DealStatus::Open).then(|| ts(at));
+    let n = tx.execute(
+        "UPDATE deals SET stage = ?3, status = ?4, close_reason = ?5, closed_at = ?6, stage_changed_at = ?7,
+             last_activity_at = ?7, version = version + 1, updated_at = ?8
+         WHERE id = ?1 AND version = ?2",
+        params![id, version, to_stage, status.code(), reason, closed_at, ts(at), Utc::now().timestamp()],
+    )?;
+    if n == 0 {
+        return Err(RepoError::Conflict { entity: "deal", id });
+    }
+    tx.execute(
+        "INSERT INTO deal_stage_history (deal_id, from_stage, to_stage, changed_at, agent, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![id, from_stage, to_stage, ts(at), agent, reason],
+    )?;
+    audit::record(
+        tx,
+        agent,
+        "stage_move",
+        "deal",
+        id,
+        json!({"stage": [from_stage, to_stage], "status": [from_status, status.code()], "reason": reason}),
+    )?;
+    Ok(())
+}
+
+impl Repo {
+    pub fn create_deal(&mut self, d: &NewDeal) -> Result<i64> {
+        self.write(|tx, agent| insert_deal(tx, agent, d))
+    }
+
+    pub fn deal(&self, id: i64) -> Result<Deal> {
+        self.conn()
+            .query_row(
+                &format!("SELECT {DEAL_COLS} FROM deals d JOIN customers c ON c.id = d.customer_id WHERE d.id = ?1"),
+                [id],
+                deal_from_row,
+            )
+            .optional()?
+            .ok_or(RepoError::NotFound { entity: "deal", id })
+    }
+
+    /// Moves a deal; see [`move_deal`].
+    pub fn move_deal(
+        &mut self,
+        id: i64,
+        version: i64,
+        to_stage: &str,
+        status: DealStatus,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        self.write(|tx, agent| move_deal(tx, agent, id, version, to_stage, status, reason, Utc::now()))
+    }
+
+    /// Open deals summed per (stage, probability override).
+    pub fn open_deal_groups(&self) -> Result<Vec<DealGroup>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT stage, probability_pct, count(*), sum(amount) FROM deals WHERE status = 'open'
+             GROUP BY stage, probability_pct",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(DealGroup {
+                stage: r.get(0)?,
+                probability_pct: r.get(1)?,
+                count: r.get::<_, i64>(2)? as u64,
+                total: Money(r.get(3)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A window of open deals in one stage, largest first.
+    pub fn open_deals_in_stage(&self, stage: &str, offset: usize, limit: usize) -> Result<Vec<Deal>> {
+        let mut st = self.conn().prepare_cached(&format!(
+            "SELECT {DEAL_COLS} FROM deals d JOIN customers c ON c.id = d.customer_id
+             WHERE d.status = 'open' AND d.stage = ?1 ORDER BY d.amount DESC, d.id LIMIT ?2 OFFSET ?3"
+        ))?;
+        let rows = st.query_map(params![stage, limit as i64, offset as i64], deal_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A customer's open deals, soonest expected close first.
+    pub fn open_deals_of(&self, customer_id: i64) -> Result<Vec<Deal>> {
+        let mut st = self.conn().prepare_cached(&format!(
+            "SELECT {DEAL_COLS} FROM deals d JOIN customers c ON c.id = d.customer_id
+             WHERE d.status = 'open' AND d.customer_id = ?1 ORDER BY d.expected_close IS NULL, d.expected_close, d.id"
+        ))?;
+        let rows = st.query_map([customer_id], deal_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Count of deals won and lost, and the won value.
+    pub fn closed_deal_counts(&self) -> Result<(i64, i64, Money)> {
+        Ok(self.conn().query_row(
+            "SELECT coalesce(sum(status = 'won'), 0), coalesce(sum(status = 'lost'), 0),
+                    coalesce(sum(CASE WHEN status = 'won' THEN amount ELSE 0 END), 0)
+             FROM deals WHERE status != 'open'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, Money(r.get(2)?))),
+        )?)
+    }
+}

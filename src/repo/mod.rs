@@ -1,0 +1,232 @@
+//! The thin repository: the only module that speaks SQL. It opens the file,
+//! sets the pragmas, applies migrations, and offers one module per aggregate.
+//! No SQLite type leaves this module: errors become [`RepoError`].
+
+pub mod audit;
+pub mod cases;
+pub mod contacts;
+pub mod customers;
+pub mod deals;
+pub mod interactions;
+pub mod promises;
+pub mod pyramid;
+pub mod reminders;
+mod schema;
+pub mod transactions;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+
+pub use schema::latest as latest_schema_version;
+
+/// What can go wrong talking to the base, in words a user can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    #[error("{path}: this file is not a rapport database ({detail})")]
+    NotRapport { path: String, detail: String },
+    #[error(
+        "{path}: this database was written by a newer rapport (schema {found}, this binary knows up to {supported}); upgrade rapport to open it"
+    )]
+    TooNew { path: String, found: i64, supported: i64 },
+    #[error("{path}: cannot open the database: {detail}")]
+    Open { path: String, detail: String },
+    #[error("the database is read-only; nothing was changed")]
+    ReadOnly,
+    #[error("{entity} #{id} was changed by someone else since you loaded it; reload to see their change (nothing was saved)")]
+    Conflict { entity: &'static str, id: i64 },
+    #[error("{entity} #{id} does not exist")]
+    NotFound { entity: &'static str, id: i64 },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database error: {0}")]
+    Db(String),
+}
+
+impl From<rusqlite::Error> for RepoError {
+    fn from(e: rusqlite::Error) -> Self {
+        if let rusqlite::Error::SqliteFailure(f, _) = &e
+            && f.code == rusqlite::ErrorCode::ReadOnly
+        {
+            return RepoError::ReadOnly;
+        }
+        RepoError::Db(e.to_string())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, RepoError>;
+
+/// An open rapport base.
+pub struct Repo {
+    conn: Connection,
+    path: PathBuf,
+    agent: String,
+    read_only: bool,
+}
+
+impl Repo {
+    /// Opens (creating if needed) the base at `path`, applying migrations.
+    /// `agent` is who the audit log names for changes made through it.
+    pub fn open(path: &Path, agent: &str) -> Result<Repo> {
+        let shown = path.display().to_string();
+        if let Some(parent) = path.parent()
+            && !parent.as_os_str().is_empty()
+            && !parent.exists()
+        {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| RepoError::Open { path: shown.clone(), detail: e.to_string() })?;
+        }
+        if path.is_dir() {
+            return Err(RepoError::Open { path: shown, detail: "it is a directory".into() });
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| RepoError::Open { path: shown.clone(), detail: e.to_string() })?;
+        let read_only = conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false);
+        conn.busy_timeout(Duration::from_secs(5))?;
+        // Reading the schema is the first thing that fails on a file that is
+        // not SQLite at all.
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .map_err(|e| RepoError::NotRapport { path: shown.clone(), detail: e.to_string() })?;
+        let app_id: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if tables > 0 && app_id != schema::APPLICATION_ID {
+            return Err(RepoError::NotRapport {
+                path: shown,
+                detail: "it holds tables that rapport did not make".into(),
+            });
+        }
+        if version > schema::latest() {
+            return Err(RepoError::TooNew { path: shown, found: version, supported: schema::latest() });
+        }
+        if !read_only {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+        }
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut repo = Repo { conn, path: path.to_path_buf(), agent: agent.to_string(), read_only };
+        if version < schema::latest() {
+            if read_only {
+                return Err(RepoError::Open {
+                    path: shown,
+                    detail: "the file is read-only and needs its schema upgraded first".into(),
+                });
+            }
+            repo.migrate(version)?;
+        }
+        Ok(repo)
+    }
+
+    fn migrate(&mut self, from: i64) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Someone else may have migrated while we waited for the lock.
+        let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if now == from {
+            for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(from as usize) {
+                tx.execute_batch(sql)?;
+                tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            }
+            tx.pragma_update(None, "application_id", schema::APPLICATION_ID)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn agent(&self) -> &str {
+        &self.agent
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The schema version of the open base.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// A number that changes whenever another connection commits a change
+    /// (SQLite's `data_version`): cheap to poll for live updates.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
+    /// Runs `f` in a short `BEGIN IMMEDIATE` transaction: all or nothing.
+    pub(crate) fn write<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction, &str) -> Result<T>) -> Result<T> {
+        if self.read_only {
+            return Err(RepoError::ReadOnly);
+        }
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx, &self.agent)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Reads a value from the `meta` table.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Writes a value to the `meta` table.
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        self.write(|tx, _| {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// SQLite's online backup of the whole base into `dest`.
+    pub fn backup_to(&self, dest: &Path) -> Result<()> {
+        self.conn
+            .backup(rusqlite::MAIN_DB, dest, None::<fn(rusqlite::backup::Progress)>)
+            .map_err(|e| RepoError::Db(format!("backup to {}: {e}", dest.display())))
+    }
+
+    /// SQLite's own integrity check; `Ok(())` when the file is sound.
+    pub fn integrity_check(&self) -> Result<()> {
+        let r: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        if r == "ok" { Ok(()) } else { Err(RepoError::Db(format!("integrity check failed: {r}"))) }
+    }
+}
+
+/// Seconds since the epoch, as stored.
+pub(crate) fn ts(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+pub(crate) fn from_ts(s: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(s, 0).single().unwrap_or_default()
+}
+
+pub(crate) fn date_text(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+pub(crate) fn parse_date(s: Option<String>) -> Option<NaiveDate> {
+    s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+}
+
+/// Turns a stored code back into its enum, as a SQLite conversion error
+/// (never a panic) when the file holds something unknown.
+pub(crate) fn code<T>(parse: fn(&str) -> std::result::Result<T, String>, s: String) -> rusqlite::Result<T> {
+    parse(&s).map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))
+}

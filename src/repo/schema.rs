@@ -1,0 +1,227 @@
+//! Numbered migrations, applied in order and recorded in `PRAGMA user_version`.
+
+/// `PRAGMA application_id` of a rapport base ("RAPT").
+pub const APPLICATION_ID: i64 = 0x5241_5054;
+
+/// Migration n (1-based) is `MIGRATIONS[n - 1]`. Never edit a released
+/// migration: add a new one.
+pub const MIGRATIONS: &[&str] = &[MIGRATION_1];
+
+/// The schema version this binary writes.
+pub fn latest() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+const MIGRATION_1: &str = r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE customers (
+    id            INTEGER PRIMARY KEY,
+    external_id   TEXT UNIQUE,
+    kind          TEXT NOT NULL CHECK (kind IN ('enterprise', 'household', 'individual')),
+    name          TEXT NOT NULL,
+    company       TEXT,
+    email         TEXT,
+    phone         TEXT,
+    city          TEXT,
+    country       TEXT,
+    owner         TEXT,
+    status        TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'archived')),
+    tier          TEXT NOT NULL DEFAULT 'low' CHECK (tier IN ('top', 'growth', 'low', 'negative')),
+    tier_pin      TEXT CHECK (tier_pin IN ('top', 'growth', 'low', 'negative')),
+    contribution  INTEGER NOT NULL DEFAULT 0,
+    credit_limit  INTEGER,
+    on_hold       INTEGER NOT NULL DEFAULT 0,
+    vip_level     TEXT,
+    note          TEXT,
+    sort_key      TEXT NOT NULL DEFAULT '',
+    search_text   TEXT NOT NULL DEFAULT '',
+    phone_digits  TEXT NOT NULL DEFAULT '',
+    version       INTEGER NOT NULL DEFAULT 1,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+);
+CREATE INDEX customers_sort ON customers (status, sort_key, id);
+CREATE INDEX customers_tier ON customers (tier, contribution);
+
+CREATE TABLE contacts (
+    id           INTEGER PRIMARY KEY,
+    customer_id  INTEGER NOT NULL REFERENCES customers (id),
+    external_id  TEXT UNIQUE,
+    name         TEXT NOT NULL,
+    role         TEXT,
+    email        TEXT,
+    phone        TEXT,
+    birthday     TEXT,
+    status       TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'archived')),
+    version      INTEGER NOT NULL DEFAULT 1,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE INDEX contacts_customer ON contacts (customer_id);
+
+CREATE TABLE interactions (
+    id             INTEGER PRIMARY KEY,
+    customer_id    INTEGER NOT NULL REFERENCES customers (id),
+    contact_id     INTEGER REFERENCES contacts (id),
+    channel        TEXT NOT NULL CHECK (channel IN ('call', 'email', 'visit', 'chat', 'message')),
+    direction      TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+    summary        TEXT NOT NULL,
+    outcome        TEXT NOT NULL,
+    agent          TEXT NOT NULL,
+    occurred_at    INTEGER NOT NULL,
+    duration_secs  INTEGER,
+    note           TEXT,
+    version        INTEGER NOT NULL DEFAULT 1,
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL
+);
+CREATE INDEX interactions_customer ON interactions (customer_id, occurred_at);
+CREATE INDEX interactions_agent ON interactions (agent, occurred_at);
+
+CREATE TABLE transactions (
+    id            INTEGER PRIMARY KEY,
+    customer_id   INTEGER NOT NULL REFERENCES customers (id),
+    external_id   TEXT UNIQUE,
+    kind          TEXT NOT NULL CHECK (kind IN ('sale', 'refund', 'service_cost', 'discount', 'write_off', 'payment')),
+    amount        INTEGER NOT NULL,
+    occurred_at   INTEGER NOT NULL,
+    due_at        INTEGER,
+    reference     TEXT,
+    note          TEXT,
+    version       INTEGER NOT NULL DEFAULT 1,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+);
+CREATE INDEX transactions_customer ON transactions (customer_id, occurred_at);
+CREATE INDEX transactions_time ON transactions (occurred_at);
+
+CREATE TABLE deals (
+    id                INTEGER PRIMARY KEY,
+    customer_id       INTEGER NOT NULL REFERENCES customers (id),
+    title             TEXT NOT NULL,
+    amount            INTEGER NOT NULL CHECK (amount >= 0),
+    stage             TEXT NOT NULL,
+    probability_pct   INTEGER CHECK (probability_pct BETWEEN 0 AND 100),
+    expected_close    TEXT,
+    competitors       TEXT,
+    owner             TEXT,
+    next_step         TEXT,
+    status            TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'won', 'lost')),
+    close_reason      TEXT,
+    closed_at         INTEGER,
+    stage_changed_at  INTEGER NOT NULL,
+    last_activity_at  INTEGER NOT NULL,
+    version           INTEGER NOT NULL DEFAULT 1,
+    created_at        INTEGER NOT NULL,
+    updated_at        INTEGER NOT NULL
+);
+CREATE INDEX deals_board ON deals (status, stage);
+CREATE INDEX deals_customer ON deals (customer_id);
+
+CREATE TABLE deal_stage_history (
+    id          INTEGER PRIMARY KEY,
+    deal_id     INTEGER NOT NULL REFERENCES deals (id),
+    from_stage  TEXT,
+    to_stage    TEXT NOT NULL,
+    changed_at  INTEGER NOT NULL,
+    agent       TEXT NOT NULL,
+    reason      TEXT
+);
+CREATE INDEX deal_stage_history_deal ON deal_stage_history (deal_id, changed_at);
+
+CREATE TABLE reminders (
+    id             INTEGER PRIMARY KEY,
+    customer_id    INTEGER NOT NULL REFERENCES customers (id),
+    kind           TEXT NOT NULL,
+    due_at         INTEGER NOT NULL,
+    note           TEXT NOT NULL DEFAULT '',
+    owner          TEXT,
+    status         TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'snoozed', 'cancelled')),
+    recurrence     TEXT,
+    origin_rule    TEXT,
+    occasion_key   TEXT,
+    done_at        INTEGER,
+    version        INTEGER NOT NULL DEFAULT 1,
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    UNIQUE (origin_rule, occasion_key)
+);
+CREATE INDEX reminders_due ON reminders (status, due_at);
+CREATE INDEX reminders_customer ON reminders (customer_id, status);
+
+CREATE TABLE promises (
+    id              INTEGER PRIMARY KEY,
+    customer_id     INTEGER NOT NULL REFERENCES customers (id),
+    interaction_id  INTEGER REFERENCES interactions (id),
+    text            TEXT NOT NULL,
+    due_at          INTEGER NOT NULL,
+    agent           TEXT NOT NULL,
+    status          TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'kept', 'late', 'broken')),
+    done_at         INTEGER,
+    version         INTEGER NOT NULL DEFAULT 1,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+);
+CREATE INDEX promises_due ON promises (status, due_at);
+CREATE INDEX promises_customer ON promises (customer_id);
+
+CREATE TABLE cases (
+    id               INTEGER PRIMARY KEY,
+    customer_id      INTEGER NOT NULL REFERENCES customers (id),
+    title            TEXT NOT NULL,
+    description      TEXT,
+    severity         TEXT NOT NULL CHECK (severity IN ('low', 'medium', 'high', 'critical')),
+    owner            TEXT,
+    status           TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+    opened_at        INTEGER NOT NULL,
+    deadline_at      INTEGER NOT NULL,
+    acknowledged_at  INTEGER,
+    apologized_at    INTEGER,
+    amended_at       INTEGER,
+    anticipated_at   INTEGER,
+    anticipate_note  TEXT,
+    closed_at        INTEGER,
+    satisfaction     INTEGER CHECK (satisfaction BETWEEN 1 AND 5),
+    version          INTEGER NOT NULL DEFAULT 1,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    CHECK (closed_at IS NULL OR (acknowledged_at IS NOT NULL AND apologized_at IS NOT NULL AND amended_at IS NOT NULL))
+);
+CREATE INDEX cases_status ON cases (status, deadline_at);
+CREATE INDEX cases_customer ON cases (customer_id);
+
+CREATE TABLE points_ledger (
+    id              INTEGER PRIMARY KEY,
+    customer_id     INTEGER NOT NULL REFERENCES customers (id),
+    delta           INTEGER NOT NULL,
+    kind            TEXT NOT NULL CHECK (kind IN ('earn', 'redeem', 'adjust')),
+    reason          TEXT NOT NULL,
+    transaction_id  INTEGER REFERENCES transactions (id),
+    agent           TEXT NOT NULL,
+    created_at      INTEGER NOT NULL
+);
+CREATE INDEX points_customer ON points_ledger (customer_id);
+
+CREATE TABLE tier_snapshots (
+    taken_on      TEXT NOT NULL,
+    customer_id   INTEGER NOT NULL REFERENCES customers (id),
+    tier          TEXT NOT NULL,
+    contribution  INTEGER NOT NULL,
+    PRIMARY KEY (taken_on, customer_id)
+);
+
+CREATE TABLE audit_log (
+    id         INTEGER PRIMARY KEY,
+    at         INTEGER NOT NULL,
+    agent      TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    entity     TEXT NOT NULL,
+    entity_id  INTEGER NOT NULL,
+    changes    TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_entity ON audit_log (entity, entity_id);
+"#;
