@@ -3,6 +3,7 @@
 //! No SQLite type leaves this module: errors become [`RepoError`].
 
 pub mod audit;
+pub mod batch;
 pub mod cases;
 pub mod contacts;
 pub mod customers;
