@@ -4,7 +4,14 @@
 
 pub mod app;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod keymap;
 pub mod paths;
 pub mod repo;
+pub mod i18n;
+pub mod panes;
+pub mod theme;
+pub mod tui;
+pub mod services;
+pub mod cli;

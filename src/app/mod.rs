@@ -1,2 +1,429 @@
+//! App state and `update()`: keys become Actions, Actions change state.
+//! Each pane owns its state; the app only routes between them.
+
 pub mod action;
+
 pub use action::Action;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::config::{Config, Lang};
+use crate::i18n::Txt;
+use crate::keymap::{Context, Key, Keymap, Lookup};
+use crate::panes::card::CardPane;
+use crate::panes::care::CarePane;
+use crate::panes::customers::CustomersPane;
+use crate::panes::help::HelpPane;
+use crate::panes::log_form::LogForm;
+use crate::panes::pipeline::PipelinePane;
+use crate::panes::pyramid::PyramidPane;
+use crate::panes::widgets::fit;
+use crate::panes::{Effect, Env, Ui};
+use crate::repo::Repo;
+use crate::theme::Theme;
+
+/// The smallest terminal rapport draws in.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+
+/// The places you can switch between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Customers,
+    Pyramid,
+    Pipeline,
+    Care,
+    /// A customer's card, opened from any other view.
+    Card,
+}
+
+const TABS: [View; 4] = [View::Customers, View::Pyramid, View::Pipeline, View::Care];
+
+/// A message in the status line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+}
+
+pub struct App {
+    pub repo: Repo,
+    pub config: Config,
+    pub keymap: Keymap,
+    pub keymap_name: String,
+    pub theme: Theme,
+    pub lang: Lang,
+    pub view: View,
+    /// Where Esc on a card goes back to.
+    card_from: View,
+    pub customers: CustomersPane,
+    pub pyramid: PyramidPane,
+    pub pipeline: PipelinePane,
+    pub care: CarePane,
+    pub card: CardPane,
+    pub help: Option<HelpPane>,
+    pub form: Option<LogForm>,
+    pub status: Option<Status>,
+    pending: Vec<Key>,
+    pub quit: bool,
+    /// A fixed clock for tests; `None` is the system clock.
+    pub fixed_now: Option<DateTime<Utc>>,
+    data_version: i64,
+}
+
+impl App {
+    pub fn new(repo: Repo, config: Config, keymap: Keymap, keymap_name: &str, theme: Theme) -> App {
+        let lang = config.language();
+        let data_version = repo.data_version().unwrap_or(0);
+        let mut app = App {
+            repo,
+            config,
+            keymap,
+            keymap_name: keymap_name.to_string(),
+            theme,
+            lang,
+            view: View::Customers,
+            card_from: View::Customers,
+            customers: CustomersPane::default(),
+            pyramid: PyramidPane::default(),
+            pipeline: PipelinePane::default(),
+            care: CarePane::default(),
+            card: CardPane::default(),
+            help: None,
+            form: None,
+            status: None,
+            pending: Vec::new(),
+            quit: false,
+            fixed_now: None,
+            data_version,
+        };
+        app.reload_all();
+        if app.repo.is_read_only() {
+            app.status = Some(Status { text: Txt::ReadOnly.get(app.lang).to_string(), error: true });
+        }
+        app
+    }
+
+    fn env(&mut self) -> (Env<'_>, &mut CustomersPane, &mut PyramidPane, &mut PipelinePane, &mut CarePane, &mut CardPane) {
+        let now = self.now();
+        (
+            Env { repo: &mut self.repo, config: &self.config, now },
+            &mut self.customers,
+            &mut self.pyramid,
+            &mut self.pipeline,
+            &mut self.care,
+            &mut self.card,
+        )
+    }
+
+    /// The current time (the fixed one in tests).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.fixed_now.unwrap_or_else(Utc::now)
+    }
+
+    /// Re-reads what every pane shows.
+    pub fn reload_all(&mut self) {
+        let (mut env, customers, pyramid, pipeline, care, card) = self.env();
+        customers.reload(&mut env);
+        pyramid.reload(&mut env);
+        pipeline.reload(&mut env);
+        care.reload(&mut env);
+        card.reload(&mut env);
+    }
+
+    /// Opens the card of a customer directly.
+    pub fn open_customer(&mut self, id: i64) {
+        self.apply(Effect::OpenCustomer(id));
+    }
+
+    /// `--phone NUMBER`: the caller's card when the number is known to one
+    /// customer; otherwise the list, searched for the number.
+    pub fn open_phone(&mut self, number: &str) {
+        match self.repo.customers_by_phone(number) {
+            Ok(found) if found.len() == 1 => self.open_customer(found[0].id),
+            Ok(_) => {
+                let digits = crate::domain::text::phone_digits(number);
+                let (mut env, customers, ..) = self.env();
+                customers.clear_query(&mut env);
+                for c in digits.chars() {
+                    customers.type_char(c, &mut env);
+                }
+            }
+            Err(e) => self.status = Some(Status { text: e.to_string(), error: true }),
+        }
+    }
+
+    /// Called when idle: if another process changed the base, reload.
+    /// Returns whether anything changed on screen.
+    pub fn poll_changes(&mut self) -> bool {
+        match self.repo.data_version() {
+            Ok(v) if v != self.data_version => {
+                self.data_version = v;
+                self.reload_all();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The context whose bindings apply now.
+    pub fn context(&self) -> Context {
+        if self.help.is_some() {
+            return Context::Help;
+        }
+        if let Some(f) = &self.form {
+            return f.context();
+        }
+        match self.view {
+            View::Customers => self.customers.context(),
+            View::Pyramid => self.pyramid.context(),
+            View::Pipeline => self.pipeline.context(),
+            View::Care => self.care.context(),
+            View::Card => self.card.context(),
+        }
+    }
+
+    fn typing(&self) -> bool {
+        matches!(self.context(), Context::Form | Context::SearchInput)
+    }
+
+    /// One key press. Returns whether the screen needs redrawing.
+    pub fn on_key(&mut self, ev: KeyEvent) -> bool {
+        if ev.kind == KeyEventKind::Release {
+            return false;
+        }
+        let ctx = self.context();
+        let key = Key::from_event(&ev);
+        self.pending.push(key);
+        match self.keymap.lookup(ctx, &self.pending) {
+            Lookup::Action(a) => {
+                self.pending.clear();
+                self.status = None;
+                self.dispatch(a);
+                return true;
+            }
+            Lookup::Prefix => return true,
+            Lookup::None => {}
+        }
+        let was_sequence = self.pending.len() > 1;
+        self.pending.clear();
+        if was_sequence {
+            // A sequence that went nowhere: try the last key on its own.
+            return self.on_key(ev);
+        }
+        if self.typing() {
+            self.text_input(ev);
+            return true;
+        }
+        false
+    }
+
+    fn text_input(&mut self, ev: KeyEvent) {
+        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        let lang = self.lang;
+        if let Some(form) = &mut self.form {
+            match ev.code {
+                KeyCode::Char(c) if !ctrl => form.type_char(c, lang),
+                KeyCode::Backspace => form.backspace(),
+                _ => {}
+            }
+            return;
+        }
+        let (mut env, customers, ..) = self.env();
+        match ev.code {
+            KeyCode::Char('u') if ctrl => customers.clear_query(&mut env),
+            KeyCode::Char(c) if !ctrl => customers.type_char(c, &mut env),
+            KeyCode::Backspace => customers.backspace(&mut env),
+            _ => {}
+        }
+    }
+
+    /// Carries out an action: overlays first, then the current view, then
+    /// the app-wide meaning.
+    pub fn dispatch(&mut self, action: Action) {
+        if let Some(h) = &mut self.help {
+            if h.handle(action) == Effect::Back {
+                self.help = None;
+            }
+            return;
+        }
+        let now = self.now();
+        if let Some(form) = &mut self.form {
+            let mut env = Env { repo: &mut self.repo, config: &self.config, now };
+            let effect = form.handle(action, &mut env);
+            if effect == Effect::Back && action == Action::Submit {
+                self.form = None;
+                self.after_write();
+                self.status = Some(Status { text: Txt::Logged.get(self.lang).to_string(), error: false });
+                return;
+            }
+            if effect == Effect::Back {
+                self.form = None;
+                return;
+            }
+            self.apply(effect);
+            return;
+        }
+        let view = self.view;
+        let (mut env, customers, pyramid, pipeline, care, card) = self.env();
+        let effect = match view {
+            View::Customers => customers.handle(action, &mut env),
+            View::Pyramid => pyramid.handle(action, &mut env),
+            View::Pipeline => pipeline.handle(action, &mut env),
+            View::Care => care.handle(action, &mut env),
+            View::Card => card.handle(action, &mut env),
+        };
+        if effect == Effect::Ignored {
+            self.global(action);
+        } else {
+            self.apply(effect);
+        }
+    }
+
+    fn global(&mut self, action: Action) {
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => self.help = Some(HelpPane::default()),
+            Action::PaneCustomers => self.view = View::Customers,
+            Action::PanePyramid => self.view = View::Pyramid,
+            Action::PanePipeline => self.view = View::Pipeline,
+            Action::PaneCare => self.view = View::Care,
+            Action::NextPane | Action::PrevPane => {
+                let at = TABS.iter().position(|v| *v == self.view).unwrap_or(0);
+                let step = if action == Action::NextPane { 1 } else { TABS.len() - 1 };
+                self.view = TABS[(at + step) % TABS.len()];
+            }
+            Action::Search => {
+                self.view = View::Customers;
+                let (mut env, customers, ..) = self.env();
+                customers.handle(Action::Search, &mut env);
+            }
+            Action::Refresh => self.reload_all(),
+            Action::Back if self.view == View::Card => self.view = self.card_from,
+            _ => {}
+        }
+    }
+
+    fn apply(&mut self, effect: Effect) {
+        match effect {
+            Effect::None | Effect::Ignored => {}
+            Effect::OpenCustomer(id) => {
+                if self.view != View::Card {
+                    self.card_from = self.view;
+                }
+                let (mut env, .., card) = self.env();
+                card.open(id, &mut env);
+                self.view = View::Card;
+            }
+            Effect::LogInteraction(id) => {
+                if self.repo.is_read_only() {
+                    self.status = Some(Status { text: crate::repo::RepoError::ReadOnly.to_string(), error: true });
+                    return;
+                }
+                let name = self.repo.customer(id).map(|c| c.name).unwrap_or_default();
+                self.form = Some(LogForm::new(id, &name, self.now()));
+            }
+            Effect::Back => self.view = self.card_from,
+            Effect::Status(text) => self.status = Some(Status { text, error: false }),
+            Effect::Error(text) => self.status = Some(Status { text, error: true }),
+        }
+    }
+
+    /// After this session wrote something: refresh what shows it.
+    fn after_write(&mut self) {
+        self.data_version = self.repo.data_version().unwrap_or(self.data_version);
+        self.reload_all();
+    }
+
+    pub fn render(&mut self, f: &mut Frame) {
+        let area = f.area();
+        let th = self.theme.clone();
+        let ui = Ui { theme: &th, lang: self.lang, keymap: &self.keymap, now: self.now() };
+        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+            let msg = format!(
+                "{} ({}×{}): {} {MIN_WIDTH}×{MIN_HEIGHT}",
+                ui.t(Txt::TooSmall),
+                area.width,
+                area.height,
+                ui.t(Txt::Need)
+            );
+            f.render_widget(Paragraph::new(fit(&msg, area.width as usize * area.height as usize, &th)).wrap(ratatui::widgets::Wrap { trim: true }), area);
+            return;
+        }
+        let [tabs, body, footer] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
+        self.render_tabs(f, tabs, &ui);
+        match self.view {
+            View::Customers => self.customers.render(f, body, &ui),
+            View::Pyramid => self.pyramid.render(f, body, &ui),
+            View::Pipeline => self.pipeline.render(f, body, &ui),
+            View::Care => self.care.render(f, body, &ui),
+            View::Card => self.card.render(f, body, &ui),
+        }
+        if let Some(form) = &self.form {
+            form.render(f, body, &ui);
+        }
+        if let Some(h) = &mut self.help {
+            h.render(f, body, &ui, &self.keymap_name);
+        }
+        self.render_footer(f, footer, &ui);
+    }
+
+    fn render_tabs(&self, f: &mut Frame, area: Rect, ui: &Ui) {
+        let th = ui.theme;
+        let mut spans = vec![Span::styled(format!(" {} ", ui.t(Txt::AppName)), th.title())];
+        let actions = [Action::PaneCustomers, Action::PanePyramid, Action::PanePipeline, Action::PaneCare];
+        for (v, a) in TABS.iter().zip(actions) {
+            let name = match v {
+                View::Customers => Txt::PaneCustomers,
+                View::Pyramid => Txt::PanePyramid,
+                View::Pipeline => Txt::PanePipeline,
+                _ => Txt::PaneCare,
+            };
+            let key = self.keymap.keys_for(Context::Global, a).into_iter().next().unwrap_or_default();
+            let active = *v == self.view || (self.view == View::Card && *v == self.card_from);
+            let style = if active { th.tab_active() } else { th.dim() };
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(format!(" {key} {} ", ui.t(name)), style));
+        }
+        if self.repo.is_read_only() {
+            spans.push(Span::styled(format!("  {}", ui.t(Txt::ReadOnly)), th.alert()));
+        }
+        f.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
+
+    fn render_footer(&self, f: &mut Frame, area: Rect, ui: &Ui) {
+        let th = ui.theme;
+        let w = area.width as usize;
+        if let Some(s) = &self.status {
+            let style = if s.error { th.error() } else { th.ok() };
+            f.render_widget(Paragraph::new(Span::styled(fit(&s.text, w, th), style)), area);
+            return;
+        }
+        let ctx = self.context();
+        let hint = |a: Action, t: Txt| {
+            self.keymap.keys_for(ctx, a).into_iter().next().map(|k| format!("{k} {}", ui.t(t)))
+        };
+        let parts: Vec<String> = [
+            hint(Action::Help, Txt::KeyHelp),
+            hint(Action::Search, Txt::KeySearch),
+            hint(Action::Open, Txt::KeyOpen),
+            hint(Action::LogInteraction, Txt::KeyLog),
+            hint(Action::Back, Txt::KeyBack),
+            hint(Action::Quit, Txt::KeyQuit),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let db = self.repo.path().file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let left = parts.join("  ");
+        let room = w.saturating_sub(crate::domain::text::width(&left) + 2);
+        let text = if room > 10 { format!("{left}  {}", fit(&db, room, th)) } else { fit(&left, w, th) };
+        f.render_widget(Paragraph::new(Span::styled(text, th.dim())), area);
+    }
+}

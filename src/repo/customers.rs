@@ -7,7 +7,7 @@ use serde_json::json;
 use super::{Repo, RepoError, Result, audit, code, from_ts};
 use crate::domain::model::{Customer, CustomerKind, CustomerRow, CustomerStatus, NewCustomer, Tier};
 use crate::domain::money::Money;
-use crate::domain::text::{fold, looks_like_phone, phone_digits};
+use crate::domain::text::{fold, looks_like_phone, phone_digits, sanitize};
 
 const CUSTOMER_COLS: &str = "id, external_id, kind, name, company, email, phone, city, country, owner, status, \
      tier, tier_pin, contribution, credit_limit, on_hold, vip_level, note, version, created_at, updated_at";
@@ -74,11 +74,11 @@ pub(crate) fn refresh_search(tx: &Transaction, id: i64) -> Result<()> {
         text.push(e.unwrap_or_default());
         phones.push(phone_digits(&p.unwrap_or_default()));
     }
-    let search_text = fold(&text.into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" | "));
+    let search_text = fold(&sanitize(&text.into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" | ")));
     let phone_text = phones.into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
     tx.execute(
         "UPDATE customers SET sort_key = ?2, search_text = ?3, phone_digits = ?4 WHERE id = ?1",
-        params![id, fold(&name), search_text, phone_text],
+        params![id, fold(sanitize(&name).trim()), search_text, phone_text],
     )?;
     Ok(())
 }

@@ -1,0 +1,100 @@
+//! Argument parsing and the subcommands. `rapport` alone opens the TUI.
+
+mod backup;
+#[cfg(any())]
+mod demo;
+mod open;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::repo::Repo;
+
+#[derive(Debug, Parser)]
+#[command(name = "rapport", version, about = "A customer-relationship manager that lives in the terminal")]
+pub struct Cli {
+    /// The database file (default: rapport.db in your data directory).
+    #[arg(long, global = true, env = "RAPPORT_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// The config file (default: config.toml in your config directory).
+    #[arg(long, global = true, env = "RAPPORT_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Who you are in the audit log and on interactions (default: config, then the OS user).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub user: Option<String>,
+    /// Key set: "default", "vim", or a keymap file.
+    #[arg(long, value_name = "NAME")]
+    pub keymap: Option<String>,
+    /// Draw with ASCII characters only (no box-drawing glyphs).
+    #[arg(long)]
+    pub ascii: bool,
+    /// Open straight on the card of the customer with this phone number.
+    #[arg(long, value_name = "NUMBER")]
+    pub phone: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Copy the database with SQLite's online backup (safe while in use).
+    Backup(backup::BackupArgs),
+    /// Check the database file's integrity and schema.
+    Check,
+}
+
+/// Runs rapport; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("rapport: {e:#}");
+            1
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<i32> {
+    let config = load_config(&cli)?;
+    match &cli.command {
+        None => open::run(&cli, config),
+        Some(Command::Backup(args)) => backup::run(&cli, &config, args),
+        Some(Command::Check) => {
+            let repo = open_repo(&cli, &config)?;
+            repo.integrity_check()?;
+            println!(
+                "{}: ok (schema {}, {} customers)",
+                repo.path().display(),
+                repo.schema_version()?,
+                repo.customer_count()?
+            );
+            Ok(0)
+        }
+    }
+}
+
+/// The config from `--config`, `RAPPORT_CONFIG` or the config directory.
+pub fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let path = cli.config.clone().or_else(crate::paths::config_file);
+    if cli.config.is_some() && path.as_ref().is_some_and(|p| !p.exists()) {
+        anyhow::bail!("config file {} does not exist", path.unwrap_or_default().display());
+    }
+    Ok(Config::load(path.as_deref())?)
+}
+
+/// The database path from `--db`, `RAPPORT_DB` or the data directory.
+pub fn db_path(cli: &Cli) -> anyhow::Result<PathBuf> {
+    cli.db
+        .clone()
+        .or_else(crate::paths::default_db_path)
+        .ok_or_else(|| anyhow::anyhow!("no data directory for this user: pass --db PATH or set RAPPORT_DB"))
+}
+
+/// Opens the base as the configured agent.
+pub fn open_repo(cli: &Cli, config: &Config) -> anyhow::Result<Repo> {
+    let agent = cli.user.clone().unwrap_or_else(|| config.agent());
+    Ok(Repo::open(&db_path(cli)?, &agent)?)
+}

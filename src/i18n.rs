@@ -1,0 +1,225 @@
+//! Every piece of text the user reads, keyed, in English and Simplified
+//! Chinese. Render code asks for `Txt::X.get(lang)`; no user-facing string
+//! literal lives in a pane.
+
+pub use crate::config::Lang;
+use crate::domain::model::{Channel, CustomerKind, Direction, Outcome, Tier};
+
+macro_rules! texts {
+    ($($key:ident => $en:literal, $zh:literal;)+) => {
+        /// A key into the interface text.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Txt { $($key),+ }
+
+        impl Txt {
+            pub const ALL: &'static [Txt] = &[$(Txt::$key),+];
+
+            pub fn get(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((Txt::$key, Lang::En) => $en, (Txt::$key, Lang::Zh) => $zh,)+
+                }
+            }
+        }
+    };
+}
+
+texts! {
+    AppName => "rapport", "rapport";
+    PaneCustomers => "Customers", "客户";
+    PanePyramid => "Pyramid", "客户金字塔";
+    PanePipeline => "Pipeline", "商机";
+    PaneCare => "Care", "客户关怀";
+    PaneCard => "Customer", "客户档案";
+    PaneHelp => "Key bindings", "按键说明";
+    SearchLabel => "Search", "搜索";
+    SearchHint => "name, company, email or phone digits", "姓名、公司、邮箱或电话号码";
+    Matches => "matches", "条结果";
+    NoMatch => "No customer matches", "没有匹配的客户";
+    EmptyBase => "This base has no customers yet. Load demo data with: rapport demo --db PATH", "数据库中还没有客户。加载演示数据：rapport demo --db PATH";
+    ColName => "Name", "姓名";
+    ColKind => "Kind", "类型";
+    ColTier => "Tier", "层级";
+    ColPhone => "Phone", "电话";
+    ColCompany => "Company / email", "公司 / 邮箱";
+    KindEnterprise => "enterprise", "企业";
+    KindHousehold => "household", "家庭";
+    KindIndividual => "individual", "个人";
+    TierTop => "Top", "最有价值";
+    TierGrowth => "Growth", "最具增长性";
+    TierLow => "Low", "低贡献";
+    TierNegative => "Negative", "负值";
+    StrategyTop => "retain: keep them, first in every queue", "保持：优先服务，重点维系";
+    StrategyGrowth => "cultivate: cross-sell, raise share of wallet", "培养：交叉销售，提高钱包份额";
+    StrategyLow => "transform: serve at lower cost, or move up", "转化：降低服务成本或促其升级";
+    StrategyNegative => "reprice or phase out", "重新定价或逐步淘汰";
+    Pinned => "pinned", "手动";
+    OnHold => "ON HOLD", "信用冻结";
+    Vip => "VIP", "会员";
+    Phone => "Phone", "电话";
+    Email => "Email", "邮箱";
+    Company => "Company", "公司";
+    Owner => "Owner", "负责人";
+    Location => "Location", "地址";
+    Contribution => "Contribution (window)", "贡献（窗口期）";
+    Outstanding => "Outstanding", "应收余额";
+    Invoiced => "invoiced", "已开票";
+    Paid => "paid", "已付";
+    Contacts => "Contacts", "联系人";
+    NoContacts => "no contacts", "无联系人";
+    RecentInteractions => "Recent interactions", "最近互动";
+    NoInteractions => "no interactions yet", "暂无互动";
+    OpenDeals => "Open deals", "进行中的商机";
+    NoOpenDeals => "no open deals", "无进行中的商机";
+    OpenReminders => "Reminders and promises", "提醒与承诺";
+    NoOpenReminders => "nothing open", "无待办";
+    OpenComplaints => "open complaints", "未结投诉";
+    Promise => "promise", "承诺";
+    LogTitle => "Log interaction", "记录互动";
+    FieldChannel => "Channel", "渠道";
+    FieldDirection => "Direction", "方向";
+    FieldSummary => "Summary", "摘要";
+    FieldOutcome => "Outcome", "结果";
+    FieldPromise => "Promise made", "所作承诺";
+    FieldPromiseDue => "Promise due", "承诺期限";
+    FormHintChoice => "←/→ change", "←/→ 切换";
+    FormHintDate => "YYYY-MM-DD, today, tomorrow, +3 (days)", "YYYY-MM-DD、today、tomorrow、+3（天）";
+    FormSave => "save", "保存";
+    FormCancel => "cancel", "取消";
+    FormNextField => "next field", "下一栏";
+    ErrSummaryRequired => "A summary is required.", "摘要不能为空。";
+    ErrPromiseDue => "A promise needs a due date.", "承诺需要期限。";
+    ErrBadDate => "Not a date: use YYYY-MM-DD, today, tomorrow or +N.", "日期无效：请用 YYYY-MM-DD、today、tomorrow 或 +N。";
+    ErrDueInPast => "A promise cannot fall due in the past.", "承诺期限不能早于今天。";
+    Logged => "Interaction saved.", "互动已保存。";
+    ChannelCall => "call", "电话";
+    ChannelEmail => "email", "邮件";
+    ChannelVisit => "visit", "拜访";
+    ChannelChat => "chat", "在线聊天";
+    ChannelMessage => "message", "短信";
+    DirInbound => "inbound", "呼入";
+    DirOutbound => "outbound", "呼出";
+    OutResolved => "resolved", "已解决";
+    OutFollowUp => "follow-up needed", "需跟进";
+    OutInfoGiven => "information given", "已告知信息";
+    OutNoAnswer => "no answer", "无人接听";
+    OutVoicemail => "voicemail", "已留言";
+    OutSale => "sale", "成交";
+    OutComplaint => "complaint", "投诉";
+    Customers => "customers", "位客户";
+    ShareOfValue => "of value", "价值占比";
+    Total => "total", "合计";
+    BandCustomers => "Customers in band", "本层客户";
+    EmptyBand => "no customers in this band", "本层没有客户";
+    Deals => "deals", "个商机";
+    Weighted => "weighted", "加权";
+    Stalled => "STALLED", "停滞";
+    Late => "LATE", "逾期";
+    DaysInStage => "d in stage", "天（本阶段）";
+    Closes => "closes", "预计成交";
+    NoDealsInStage => "no deals", "无商机";
+    WonLost => "won / lost so far", "累计赢单 / 输单";
+    DueTitle => "Overdue and due today", "逾期及今日到期";
+    DueReminders => "reminders", "提醒";
+    DuePromises => "promises", "承诺";
+    DueCases => "complaints", "投诉";
+    Complaint => "complaint", "投诉";
+    NothingDue => "Nothing is due. Well done.", "今天没有到期事项。";
+    DaysLate => "d late", "天逾期";
+    DueToday => "today", "今天";
+    ColDue => "Due", "到期";
+    ColWhat => "What", "事项";
+    ColCustomer => "Customer", "客户";
+    HelpContext => "Where", "位置";
+    HelpKeys => "Keys", "按键";
+    HelpAction => "Does", "作用";
+    CtxGlobal => "everywhere", "全局";
+    CtxCustomers => "customer list", "客户列表";
+    CtxCard => "customer card", "客户档案";
+    CtxPyramid => "pyramid", "客户金字塔";
+    CtxPipeline => "pipeline", "商机";
+    CtxCare => "care", "客户关怀";
+    CtxForm => "forms", "表单";
+    CtxSearchInput => "typing a search", "输入搜索时";
+    CtxHelp => "this help", "帮助";
+    TooSmall => "Terminal too small", "终端窗口太小";
+    Need => "need at least", "至少需要";
+    ReadOnly => "READ-ONLY", "只读";
+    KeyHelp => "help", "帮助";
+    KeyQuit => "quit", "退出";
+    KeySearch => "search", "搜索";
+    KeyOpen => "open", "打开";
+    KeyLog => "log call", "记录";
+    KeyBack => "back", "返回";
+    Error => "Error", "错误";
+    DataChanged => "Updated with changes from another session.", "已载入其他会话的更改。";
+}
+
+impl Txt {
+    pub fn kind(k: CustomerKind) -> Txt {
+        match k {
+            CustomerKind::Enterprise => Txt::KindEnterprise,
+            CustomerKind::Household => Txt::KindHousehold,
+            CustomerKind::Individual => Txt::KindIndividual,
+        }
+    }
+
+    pub fn tier(t: Tier) -> Txt {
+        match t {
+            Tier::Top => Txt::TierTop,
+            Tier::Growth => Txt::TierGrowth,
+            Tier::Low => Txt::TierLow,
+            Tier::Negative => Txt::TierNegative,
+        }
+    }
+
+    pub fn strategy(t: Tier) -> Txt {
+        match t {
+            Tier::Top => Txt::StrategyTop,
+            Tier::Growth => Txt::StrategyGrowth,
+            Tier::Low => Txt::StrategyLow,
+            Tier::Negative => Txt::StrategyNegative,
+        }
+    }
+
+    pub fn channel(c: Channel) -> Txt {
+        match c {
+            Channel::Call => Txt::ChannelCall,
+            Channel::Email => Txt::ChannelEmail,
+            Channel::Visit => Txt::ChannelVisit,
+            Channel::Chat => Txt::ChannelChat,
+            Channel::Message => Txt::ChannelMessage,
+        }
+    }
+
+    pub fn direction(d: Direction) -> Txt {
+        match d {
+            Direction::Inbound => Txt::DirInbound,
+            Direction::Outbound => Txt::DirOutbound,
+        }
+    }
+
+    pub fn outcome(o: Outcome) -> Txt {
+        match o {
+            Outcome::Resolved => Txt::OutResolved,
+            Outcome::FollowUp => Txt::OutFollowUp,
+            Outcome::InfoGiven => Txt::OutInfoGiven,
+            Outcome::NoAnswer => Txt::OutNoAnswer,
+            Outcome::Voicemail => Txt::OutVoicemail,
+            Outcome::Sale => Txt::OutSale,
+            Outcome::Complaint => Txt::OutComplaint,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_text_exists_in_both_languages() {
+        for t in Txt::ALL {
+            assert!(!t.get(Lang::En).is_empty(), "{t:?} en");
+            assert!(!t.get(Lang::Zh).is_empty(), "{t:?} zh");
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! The customer's card: who they are, their value, and their story so far
+//! (contacts, recent interactions, open deals, open reminders and promises).
+
+use chrono::Local;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::widgets::{block, clean, fit};
+use super::{Effect, Env, Ui};
+use crate::app::Action;
+use crate::domain::model::{Contact, Customer, Deal, Interaction, Reminder};
+use crate::domain::money::Money;
+use crate::i18n::Txt;
+use crate::keymap::Context;
+use crate::repo::promises::OpenPromise;
+
+/// How many recent interactions the card shows.
+const RECENT: usize = 30;
+
+#[derive(Default)]
+pub struct CardPane {
+    pub customer: Option<Customer>,
+    contacts: Vec<Contact>,
+    interactions: Vec<Interaction>,
+    deals: Vec<Deal>,
+    reminders: Vec<Reminder>,
+    promises: Vec<OpenPromise>,
+    balance: (Money, Money, Money),
+    open_cases: i64,
+    scroll: u16,
+    body_lines: u16,
+    body_height: u16,
+    error: Option<String>,
+}
+
+impl CardPane {
+    pub fn context(&self) -> Context {
+        Context::Card
+    }
+
+    pub fn customer_id(&self) -> Option<i64> {
+        self.customer.as_ref().map(|c| c.id)
+    }
+
+    /// Reads everything the card shows for customer `id`.
+    pub fn open(&mut self, id: i64, env: &mut Env) {
+        if self.customer_id() != Some(id) {
+            self.scroll = 0;
+        }
+        let r = &*env.repo;
+        let loaded = (|| -> crate::repo::Result<()> {
+            self.customer = Some(r.customer(id)?);
+            self.contacts = r.contacts_of(id)?;
+            self.interactions = r.recent_interactions(id, RECENT)?;
+            self.deals = r.open_deals_of(id)?;
+            self.reminders = r.open_reminders_of(id)?;
+            self.promises = r.open_promises_of(id)?;
+            self.balance = r.balance_of(id)?;
+            self.open_cases = r.open_case_count_of(id)?;
+            Ok(())
+        })();
+        self.error = loaded.err().map(|e| e.to_string());
+    }
+
+    pub fn reload(&mut self, env: &mut Env) {
+        if let Some(id) = self.customer_id() {
+            self.open(id, env);
+        }
+    }
+
+    pub fn handle(&mut self, action: Action, _env: &mut Env) -> Effect {
+        let max = self.body_lines.saturating_sub(self.body_height);
+        match action {
+            Action::Up => self.scroll = self.scroll.saturating_sub(1),
+            Action::Down => self.scroll = (self.scroll + 1).min(max),
+            Action::PageUp => self.scroll = self.scroll.saturating_sub(self.body_height.max(1)),
+            Action::PageDown => self.scroll = (self.scroll + self.body_height.max(1)).min(max),
+            Action::First => self.scroll = 0,
+            Action::Last => self.scroll = max,
+            Action::LogInteraction => {
+                return self.customer_id().map(Effect::LogInteraction).unwrap_or(Effect::None);
+            }
+            Action::Back => return Effect::Back,
+            _ => return Effect::Ignored,
+        }
+        Effect::None
+    }
+
+    pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+        let th = ui.theme;
+        let Some(c) = &self.customer else {
+            let msg = self.error.clone().unwrap_or_default();
+            f.render_widget(Paragraph::new(Span::styled(msg, th.error())).block(block(ui.t(Txt::PaneCard), th, true)), area);
+            return;
+        };
+        let [head_area, body_area] = Layout::vertical([Constraint::Length(6), Constraint::Min(1)]).areas(area);
+        let title = format!("{} · {}", clean(&c.name, th), ui.t(Txt::kind(c.kind)));
+        let head_block = block(&title, th, true);
+        let inner = head_block.inner(head_area);
+        f.render_widget(head_block, head_area);
+        f.render_widget(Paragraph::new(self.header_lines(c, inner.width as usize, ui)), inner);
+
+        let wide = body_area.width >= 120;
+        let (left, right) = self.body_lines(ui, if wide { body_area.width / 2 } else { body_area.width });
+        if wide {
+            let [l, r] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body_area);
+            self.draw_body(f, l, left, ui);
+            self.draw_body(f, r, right, ui);
+        } else {
+            let mut all = left;
+            all.push(Line::raw(""));
+            all.extend(right);
+            self.draw_body(f, body_area, all, ui);
+        }
+    }
+
+    fn draw_body(&mut self, f: &mut Frame, area: Rect, lines: Vec<Line<'static>>, ui: &Ui) {
+        let b = block("", ui.theme, false);
+        let inner = b.inner(area);
+        self.body_height = inner.height;
+        self.body_lines = self.body_lines.max(lines.len() as u16);
+        let scroll = self.scroll.min((lines.len() as u16).saturating_sub(inner.height));
+        f.render_widget(Paragraph::new(lines).scroll((scroll, 0)).block(b), area);
+    }
+
+    fn header_lines(&self, c: &Customer, w: usize, ui: &Ui) -> Vec<Line<'static>> {
+        let th = ui.theme;
+        let tier = c.effective_tier();
+        let mut first = vec![Span::styled(ui.t(Txt::tier(tier)).to_string(), th.tier(tier))];
+        if c.tier_pin.is_some() {
+            first.push(Span::styled(format!(" ({})", ui.t(Txt::Pinned)), th.dim()));
+        }
+        if let Some(v) = &c.vip_level {
+            first.push(Span::raw(format!("  {} {}", ui.t(Txt::Vip), clean(v, th))));
+        }
+        if c.on_hold {
+            first.push(Span::styled(format!("  {}", ui.t(Txt::OnHold)), th.alert()));
+        }
+        if self.open_cases > 0 {
+            first.push(Span::styled(format!("  {} {}", self.open_cases, ui.t(Txt::OpenComplaints)), th.alert()));
+        }
+        let (inv, paid, out) = self.balance;
+        let field = |label: Txt, v: Option<&str>| format!("{}: {}", ui.t(label), v.unwrap_or("–"));
+        let loc = [c.city.as_deref(), c.country.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(", ");
+        vec![
+            Line::from(first),
+            Line::raw(fit(&format!("{}   {}", field(Txt::Phone, c.phone.as_deref()), field(Txt::Email, c.email.as_deref())), w, th)),
+            Line::raw(fit(
+                &format!(
+                    "{}   {}   {}",
+                    field(Txt::Company, c.company.as_deref()),
+                    field(Txt::Location, (!loc.is_empty()).then_some(loc.as_str())),
+                    field(Txt::Owner, c.owner.as_deref())
+                ),
+                w,
+                th,
+            )),
+            Line::raw(fit(
+                &format!(
+                    "{}: {}   {}: {} ({} {}, {} {})",
+                    ui.t(Txt::Contribution),
+                    c.contribution,
+                    ui.t(Txt::Outstanding),
+                    out,
+                    ui.t(Txt::Invoiced),
+                    inv,
+                    ui.t(Txt::Paid),
+                    paid
+                ),
+                w,
+                th,
+            )),
+        ]
+    }
+
+    /// The body as two lists of lines: (contacts, deals, reminders) and
+    /// (interactions); stacked on narrow terminals.
+    fn body_lines(&self, ui: &Ui, width: u16) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
+        let th = ui.theme;
+        let w = width.saturating_sub(2) as usize;
+        let head = |t: Txt, n: usize| Line::from(Span::styled(format!("{} ({n})", ui.t(t)), th.header()));
+        let none = |t: Txt| Line::from(Span::styled(format!("  {}", ui.t(t)), th.dim()));
+        let today = ui.today();
+
+        let mut left = vec![head(Txt::Contacts, self.contacts.len())];
+        if self.contacts.is_empty() {
+            left.push(none(Txt::NoContacts));
+        }
+        for k in &self.contacts {
+            let mut s = format!("  {}", k.name);
+            for part in [k.role.as_deref(), k.phone.as_deref(), k.email.as_deref()].into_iter().flatten() {
+                s += &format!(" · {part}");
+            }
+            if let Some(b) = k.birthday {
+                s += &format!(" · {}", b.format("%m-%d"));
+            }
+            left.push(Line::raw(fit(&s, w, th)));
+        }
+
+        left.push(Line::raw(""));
+        left.push(head(Txt::OpenDeals, self.deals.len()));
+        if self.deals.is_empty() {
+            left.push(none(Txt::NoOpenDeals));
+        }
+        for d in &self.deals {
+            let late = d.expected_close.is_some_and(|e| e < today);
+            let close = d.expected_close.map(|e| e.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "–".into());
+            let s = format!("  {} · {} · {} · {} {close}", d.stage, d.title, d.amount, ui.t(Txt::Closes));
+            let mut spans = vec![Span::raw(fit(&s, w.saturating_sub(if late { 6 } else { 0 }), th))];
+            if late {
+                spans.push(Span::styled(format!(" {}", ui.t(Txt::Late)), th.alert()));
+            }
+            left.push(Line::from(spans));
+        }
+
+        left.push(Line::raw(""));
+        left.push(head(Txt::OpenReminders, self.reminders.len() + self.promises.len()));
+        if self.reminders.is_empty() && self.promises.is_empty() {
+            left.push(none(Txt::NoOpenReminders));
+        }
+        let mut due: Vec<(chrono::DateTime<chrono::Utc>, String)> = self
+            .reminders
+            .iter()
+            .map(|r| (r.due_at, format!("{} · {}", r.kind.code().replace('_', " "), r.note)))
+            .chain(self.promises.iter().map(|p| (p.due_at, format!("{} · {}", ui.t(Txt::Promise), p.text))))
+            .collect();
+        due.sort_by_key(|(t, _)| *t);
+        for (at, what) in due {
+            let local = at.with_timezone(&Local);
+            let style = if local.date_naive() < today { th.alert() } else { Style::default() };
+            let s = format!("  {} {}", local.format("%Y-%m-%d %H:%M"), what);
+            left.push(Line::from(Span::styled(fit(&s, w, th), style)));
+        }
+
+        let mut right = vec![head(Txt::RecentInteractions, self.interactions.len())];
+        if self.interactions.is_empty() {
+            right.push(none(Txt::NoInteractions));
+        }
+        for i in &self.interactions {
+            let when = i.occurred_at.with_timezone(&Local).format("%Y-%m-%d %H:%M");
+            let arrow = match i.direction {
+                crate::domain::model::Direction::Inbound => "<-",
+                crate::domain::model::Direction::Outbound => "->",
+            };
+            let s = format!(
+                "  {when} {arrow} {} · {} · {} · {}",
+                ui.t(Txt::channel(i.channel)),
+                i.summary,
+                ui.t(Txt::outcome(i.outcome)),
+                i.agent
+            );
+            right.push(Line::raw(fit(&s, w, th)));
+        }
+        (left, right)
+    }
+}

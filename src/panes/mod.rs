@@ -1,0 +1,75 @@
+//! One module per pane: its state, its rendering, the actions it handles.
+//! Panes read and write through the repository; they never write SQL.
+
+pub mod card;
+pub mod care;
+pub mod customers;
+pub mod help;
+pub mod log_form;
+pub mod pipeline;
+pub mod pyramid;
+pub mod widgets;
+
+use chrono::{DateTime, Local, NaiveDate, Utc};
+
+use crate::config::{Config, Lang};
+use crate::i18n::Txt;
+use crate::keymap::Keymap;
+use crate::repo::Repo;
+use crate::theme::Theme;
+
+/// What panes need to draw: no database here, rendering never queries.
+pub struct Ui<'a> {
+    pub theme: &'a Theme,
+    pub lang: Lang,
+    pub keymap: &'a Keymap,
+    /// The time the frame is drawn at (fixed in tests).
+    pub now: DateTime<Utc>,
+}
+
+impl Ui<'_> {
+    /// Today in the user's time zone.
+    pub fn today(&self) -> NaiveDate {
+        self.now.with_timezone(&Local).date_naive()
+    }
+}
+
+impl Ui<'_> {
+    pub fn t(&self, key: Txt) -> &'static str {
+        key.get(self.lang)
+    }
+}
+
+/// What panes need to act: the base and the settings.
+pub struct Env<'a> {
+    pub repo: &'a mut Repo,
+    pub config: &'a Config,
+    /// The time the action happens at (fixed in tests).
+    pub now: DateTime<Utc>,
+}
+
+impl Env<'_> {
+    /// Today in the user's time zone.
+    pub fn today(&self) -> NaiveDate {
+        self.now.with_timezone(&Local).date_naive()
+    }
+}
+
+/// What a pane asks the app to do after handling an action.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Handled; nothing else to do.
+    None,
+    /// Not handled here; the app may try a global meaning.
+    Ignored,
+    /// Open this customer's card.
+    OpenCustomer(i64),
+    /// Open the interaction form for this customer.
+    LogInteraction(i64),
+    /// Close the current view.
+    Back,
+    /// Tell the user something (already translated).
+    Status(String),
+    /// Something went wrong; nothing was lost (already translated).
+    Error(String),
+}

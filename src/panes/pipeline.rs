@@ -1,0 +1,194 @@
+//! The pipeline board: one column per open stage with its count, total and
+//! weighted total; cards with customer, amount, expected close and days in
+//! stage; stalled and late deals marked in words, not colour alone. Narrow
+//! terminals show fewer columns and scroll to the selected one.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::widgets::{block, fit};
+use super::{Effect, Env, Ui};
+use crate::app::Action;
+use crate::domain::model::Deal;
+use crate::domain::money::Money;
+use crate::domain::pipeline::{Stage, StageTotals, stage_totals};
+use crate::i18n::Txt;
+use crate::keymap::Context;
+
+/// Cards read per column (largest first).
+const CARDS: usize = 100;
+/// The narrowest a column may be drawn.
+const MIN_COL: u16 = 26;
+
+#[derive(Default)]
+pub struct PipelinePane {
+    stages: Vec<Stage>,
+    totals: Vec<StageTotals>,
+    cards: Vec<Vec<Deal>>,
+    col: usize,
+    card: Vec<usize>,
+    first_col: usize,
+    won_lost: (i64, i64, Money),
+    stall_days: i64,
+    error: Option<String>,
+}
+
+impl PipelinePane {
+    pub fn context(&self) -> Context {
+        Context::Pipeline
+    }
+
+    pub fn reload(&mut self, env: &mut Env) {
+        self.stages = env
+            .config
+            .pipeline
+            .stages
+            .iter()
+            .map(|s| Stage { name: s.name.clone(), probability_pct: s.probability_pct })
+            .collect();
+        self.stall_days = env.config.pipeline.stall_days as i64;
+        let r = &*env.repo;
+        let loaded = (|| -> crate::repo::Result<()> {
+            self.totals = stage_totals(&self.stages, &r.open_deal_groups()?);
+            self.cards = self.stages.iter().map(|s| r.open_deals_in_stage(&s.name, 0, CARDS)).collect::<Result<_, _>>()?;
+            self.won_lost = r.closed_deal_counts()?;
+            Ok(())
+        })();
+        self.error = loaded.err().map(|e| e.to_string());
+        self.card.resize(self.stages.len(), 0);
+        for (i, c) in self.card.iter_mut().enumerate() {
+            *c = (*c).min(self.cards.get(i).map_or(0, |v| v.len().saturating_sub(1)));
+        }
+        self.col = self.col.min(self.stages.len().saturating_sub(1));
+    }
+
+    fn selected_deal(&self) -> Option<&Deal> {
+        self.cards.get(self.col)?.get(*self.card.get(self.col)?)
+    }
+
+    pub fn handle(&mut self, action: Action, _env: &mut Env) -> Effect {
+        let n = self.stages.len();
+        if n == 0 {
+            return Effect::Ignored;
+        }
+        let len = self.cards.get(self.col).map_or(0, Vec::len);
+        let c = &mut self.card[self.col];
+        match action {
+            Action::Left => self.col = self.col.saturating_sub(1),
+            Action::Right => self.col = (self.col + 1).min(n - 1),
+            Action::Up => *c = c.saturating_sub(1),
+            Action::Down => *c = (*c + 1).min(len.saturating_sub(1)),
+            Action::PageUp => *c = c.saturating_sub(5),
+            Action::PageDown => *c = (*c + 5).min(len.saturating_sub(1)),
+            Action::First => *c = 0,
+            Action::Last => *c = len.saturating_sub(1),
+            Action::Open => return self.selected_deal().map_or(Effect::None, |d| Effect::OpenCustomer(d.customer_id)),
+            Action::LogInteraction => {
+                return self.selected_deal().map_or(Effect::None, |d| Effect::LogInteraction(d.customer_id));
+            }
+            _ => return Effect::Ignored,
+        }
+        Effect::None
+    }
+
+    pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+        let th = ui.theme;
+        let (won, lost, won_value) = self.won_lost;
+        let open: u64 = self.totals.iter().map(|t| t.count).sum();
+        let weighted: Money = self.totals.iter().map(|t| t.weighted).sum();
+        let title = format!(
+            "{} · {open} {} · {} {} · {}: {won} / {lost} ({})",
+            ui.t(Txt::PanePipeline),
+            ui.t(Txt::Deals),
+            ui.t(Txt::Weighted),
+            weighted.short(),
+            ui.t(Txt::WonLost),
+            won_value.short()
+        );
+        let outer = block(&title, th, true);
+        let inner = outer.inner(area);
+        f.render_widget(outer, area);
+        if let Some(e) = &self.error {
+            f.render_widget(Paragraph::new(Span::styled(fit(e, inner.width as usize, th), th.error())), inner);
+            return;
+        }
+        let n = self.stages.len();
+        if n == 0 {
+            return;
+        }
+        let visible = ((inner.width / MIN_COL) as usize).clamp(1, n);
+        if self.col < self.first_col {
+            self.first_col = self.col;
+        } else if self.col >= self.first_col + visible {
+            self.first_col = self.col + 1 - visible;
+        }
+        self.first_col = self.first_col.min(n - visible);
+        let cols = Layout::horizontal(vec![Constraint::Ratio(1, visible as u32); visible]).split(inner);
+        for (slot, i) in (self.first_col..self.first_col + visible).enumerate() {
+            self.draw_column(f, cols[slot], i, ui);
+        }
+        // Say that more columns lie to either side.
+        let (l, r) = th.ellipsis_scroll();
+        if self.first_col > 0 {
+            f.render_widget(Paragraph::new(l), Rect { x: area.x, y: area.y + area.height / 2, width: 1, height: 1 });
+        }
+        if self.first_col + visible < n {
+            let x = area.x + area.width - 1;
+            f.render_widget(Paragraph::new(r), Rect { x, y: area.y + area.height / 2, width: 1, height: 1 });
+        }
+    }
+
+    fn draw_column(&self, f: &mut Frame, area: Rect, i: usize, ui: &Ui) {
+        let th = ui.theme;
+        let s = &self.stages[i];
+        let t = self.totals.get(i).cloned().unwrap_or_default();
+        let focused = i == self.col;
+        let title = format!("{} {}% · {}", s.name, s.probability_pct, t.count);
+        let bl = block(&title, th, focused);
+        let inner = bl.inner(area);
+        f.render_widget(bl, area);
+        let w = inner.width as usize;
+        let mut lines = vec![
+            Line::from(Span::styled(fit(&format!("{} {}", ui.t(Txt::Total), t.total.short()), w, th), th.header())),
+            Line::from(Span::styled(fit(&format!("{} {}", ui.t(Txt::Weighted), t.weighted.short()), w, th), th.header())),
+        ];
+        let cards = self.cards.get(i).map(Vec::as_slice).unwrap_or(&[]);
+        if cards.is_empty() {
+            lines.push(Line::from(Span::styled(ui.t(Txt::NoDealsInStage), th.dim())));
+        }
+        let per_card = 4usize;
+        let room = (inner.height as usize).saturating_sub(2) / per_card;
+        let sel = self.card.get(i).copied().unwrap_or(0);
+        let first = if room == 0 { sel } else { sel.saturating_sub(room.saturating_sub(1)) };
+        let today = ui.today();
+        let now = ui.now;
+        for (k, d) in cards.iter().enumerate().skip(first).take(room.max(1)) {
+            let selected = focused && k == sel;
+            let style = if selected { th.selected() } else { Default::default() };
+            let days = (now - d.stage_changed_at).num_days().max(0);
+            let stalled = (now - d.last_activity_at).num_days() >= self.stall_days;
+            let late = d.expected_close.is_some_and(|e| e < today);
+            let mut flags = vec![Span::raw(format!("{days}{} ", ui.t(Txt::DaysInStage)))];
+            if stalled {
+                flags.push(Span::styled(format!("{} ", ui.t(Txt::Stalled)), th.alert()));
+            }
+            if late {
+                flags.push(Span::styled(format!("{} ", ui.t(Txt::Late)), th.alert()));
+            }
+            let cursor = if selected { th.cursor() } else { " " };
+            lines.push(Line::from(vec![
+                Span::raw(format!("{cursor} ")),
+                Span::styled(fit(&d.customer_name, w.saturating_sub(2), th), style.patch(th.title())),
+            ]));
+            lines.push(Line::from(Span::styled(fit(&format!("  {}", d.title), w, th), style)));
+            let close = d.expected_close.map(|e| e.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "–".into());
+            lines.push(Line::from(Span::raw(fit(&format!("  {} · {close}", d.amount.short()), w, th))));
+            let mut flag_line = vec![Span::raw("  ")];
+            flag_line.extend(flags);
+            lines.push(Line::from(flag_line));
+        }
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}

@@ -1,0 +1,4 @@
+//! Operations that combine the domain with the repository, shared by the
+//! TUI and the subcommands.
+
+pub mod pyramid;

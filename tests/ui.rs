@@ -1,0 +1,236 @@
+//! Whole-app snapshots through ratatui's TestBackend: each pane at 80×24 and
+//! 160×48, with CJK, accented and hostile names, in colour and ASCII mode.
+
+mod common;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+use rapport::app::{App, View};
+
+fn press(app: &mut App, code: KeyCode) {
+    app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+fn type_text(app: &mut App, s: &str) {
+    for c in s.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+fn draw(app: &mut App, w: u16, h: u16) -> Buffer {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| app.render(f)).unwrap();
+    t.backend().buffer().clone()
+}
+
+fn text(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut skip = 0;
+        for x in 0..buf.area.width {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let s = buf[(x, y)].symbol();
+            out.push_str(s);
+            skip = unicode_width::UnicodeWidthStr::width(s).saturating_sub(1);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Renders the app in every size and mode and snapshots each.
+fn snapshot_all(name: &str, setup: impl Fn(&mut App)) {
+    for (w, h) in [(80u16, 24u16), (160, 48)] {
+        for ascii in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut app = common::app(&dir, ascii, false);
+            setup(&mut app);
+            let buf = draw(&mut app, w, h);
+            let screen = text(&buf);
+            assert!(!screen.contains('\u{1b}'), "an escape sequence reached the screen");
+            assert!(!screen.contains("pwned"), "the OSC title payload reached the screen");
+            if ascii {
+                assert!(screen.chars().all(|c| c.is_ascii() || !is_drawing_glyph(c)), "box glyph in ASCII mode:\n{screen}");
+            }
+            let mode = if ascii { "ascii" } else { "utf8" };
+            insta::assert_snapshot!(format!("{name}_{w}x{h}_{mode}"), screen);
+        }
+    }
+}
+
+fn is_drawing_glyph(c: char) -> bool {
+    ('\u{2500}'..='\u{25ff}').contains(&c) || c == '…'
+}
+
+#[test]
+fn customers_pane() {
+    snapshot_all("customers", |_| {});
+}
+
+#[test]
+fn customers_search_cjk() {
+    snapshot_all("search_cjk", |app| {
+        press(app, KeyCode::Char('/'));
+        type_text(app, "山田");
+    });
+}
+
+#[test]
+fn customer_card() {
+    snapshot_all("card", |app| {
+        press(app, KeyCode::Char('/'));
+        type_text(app, "acme");
+        press(app, KeyCode::Enter);
+        assert_eq!(app.view, View::Card);
+    });
+}
+
+#[test]
+fn log_form() {
+    snapshot_all("log_form", |app| {
+        press(app, KeyCode::Char('/'));
+        type_text(app, "zoe");
+        press(app, KeyCode::Enter);
+        press(app, KeyCode::Char('l'));
+        type_text(app, "Asked about délais 配送");
+    });
+}
+
+#[test]
+fn pyramid_pane() {
+    snapshot_all("pyramid", |app| press(app, KeyCode::Char('2')));
+}
+
+#[test]
+fn pyramid_band_list() {
+    snapshot_all("pyramid_band", |app| {
+        press(app, KeyCode::Char('2'));
+        press(app, KeyCode::Enter);
+    });
+}
+
+#[test]
+fn pipeline_pane() {
+    snapshot_all("pipeline", |app| press(app, KeyCode::Char('3')));
+}
+
+#[test]
+fn care_pane() {
+    snapshot_all("care", |app| press(app, KeyCode::Char('4')));
+}
+
+#[test]
+fn help_overlay() {
+    snapshot_all("help", |app| press(app, KeyCode::Char('?')));
+}
+
+#[test]
+fn too_small_terminal_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    let screen = text(&draw(&mut app, 40, 10));
+    assert!(screen.contains("Terminal too small"), "{screen}");
+    assert!(screen.contains("40×10"), "{screen}");
+}
+
+#[test]
+fn no_color_means_no_colour() {
+    for view in ['1', '2', '3', '4'] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut colored = common::app(&dir, false, false);
+        press(&mut colored, KeyCode::Char(view));
+        let buf = draw(&mut colored, 100, 30);
+        assert!(buf.content.iter().any(|c| c.fg != Color::Reset || c.bg != Color::Reset), "pane {view} has no colour");
+
+        let dir = tempfile::tempdir().unwrap();
+        let mut plain = common::app(&dir, false, true);
+        press(&mut plain, KeyCode::Char(view));
+        let buf = draw(&mut plain, 100, 30);
+        assert!(
+            buf.content.iter().all(|c| c.fg == Color::Reset && c.bg == Color::Reset),
+            "pane {view} uses colour under NO_COLOR"
+        );
+    }
+}
+
+#[test]
+fn search_folds_accents_and_phone_digits() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "ANGSTROM");
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("Zoë Ångström"), "{screen}");
+    for q in ["5147214711", "721-4711"] {
+        press(&mut app, KeyCode::Esc);
+        press(&mut app, KeyCode::Esc);
+        press(&mut app, KeyCode::Char('/'));
+        type_text(&mut app, q);
+        let screen = text(&draw(&mut app, 80, 24));
+        assert!(screen.contains("Zoë Ångström"), "{q}: {screen}");
+        assert!(!screen.contains("山田太郎"), "{q}: {screen}");
+    }
+}
+
+#[test]
+fn logging_a_call_saves_it_and_shows_it_on_the_card() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "zoe");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('l'));
+    // Enter on an empty summary is refused, nothing saved.
+    press(&mut app, KeyCode::Enter);
+    assert!(app.form.is_some());
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("A summary is required"), "{screen}");
+    type_text(&mut app, "Wants the quote in CAD");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.form.is_none());
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("Interaction saved"), "{screen}");
+    assert!(screen.contains("Wants the quote in CAD"), "{screen}");
+    let id = app.card.customer_id().unwrap();
+    let saved = app.repo.recent_interactions(id, 1).unwrap();
+    assert_eq!(saved[0].summary, "Wants the quote in CAD");
+    assert_eq!(saved[0].agent, "alice");
+}
+
+#[test]
+fn a_promise_needs_a_valid_due_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "zoe");
+    press(&mut app, KeyCode::Enter);
+    let id = app.card.customer_id().unwrap();
+    let before = app.repo.interaction_count(id).unwrap();
+    press(&mut app, KeyCode::Char('l'));
+    type_text(&mut app, "Quote question");
+    press(&mut app, KeyCode::Tab); // outcome
+    press(&mut app, KeyCode::Tab); // promise
+    type_text(&mut app, "Call back with prices");
+    press(&mut app, KeyCode::Tab); // due
+    type_text(&mut app, "2026-02-30");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.form.is_some(), "an impossible date was accepted");
+    assert_eq!(app.repo.interaction_count(id).unwrap(), before, "something was saved");
+    for _ in 0.."2026-02-30".len() {
+        press(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, "tomorrow");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.form.is_none());
+    assert_eq!(app.repo.interaction_count(id).unwrap(), before + 1);
+    let promises = app.repo.open_promises_of(id).unwrap();
+    assert_eq!(promises.len(), 1);
+    assert_eq!(promises[0].text, "Call back with prices");
+    assert_eq!(promises[0].due_at.date_naive(), chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap());
+}
