@@ -35,7 +35,8 @@ texts! {
     SearchHint => "name, company, email or phone digits", "姓名、公司、邮箱或电话号码";
     Matches => "matches", "条结果";
     NoMatch => "No customer matches", "没有匹配的客户";
-    EmptyBase => "This base has no customers yet. Load demo data with: rapport demo --db PATH", "数据库中还没有客户。加载演示数据：rapport demo --db PATH";
+    EmptyBase => "This base has no customers yet. Press {key} to load demo data.", "数据库中还没有客户。按 {key} 加载演示数据。";
+    DemoLoaded => "Demo data loaded.", "演示数据已加载。";
     ColName => "Name", "姓名";
     ColKind => "Kind", "类型";
     ColTier => "Tier", "层级";
@@ -114,7 +115,7 @@ texts! {
     Weighted => "weighted", "加权";
     Stalled => "STALLED", "停滞";
     Late => "LATE", "逾期";
-    DaysInStage => "d in stage", "天（本阶段）";
+    DaysShort => "d", "天";
     Closes => "closes", "预计成交";
     NoDealsInStage => "no deals", "无商机";
     WonLost => "won / lost so far", "累计赢单 / 输单";

@@ -4,11 +4,11 @@
 mod common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use rapport::app::{App, View};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
-use rapport::app::{App, View};
 
 fn press(app: &mut App, code: KeyCode) {
     app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
@@ -56,7 +56,10 @@ fn snapshot_all(name: &str, setup: impl Fn(&mut App)) {
             assert!(!screen.contains('\u{1b}'), "an escape sequence reached the screen");
             assert!(!screen.contains("pwned"), "the OSC title payload reached the screen");
             if ascii {
-                assert!(screen.chars().all(|c| c.is_ascii() || !is_drawing_glyph(c)), "box glyph in ASCII mode:\n{screen}");
+                assert!(
+                    screen.chars().all(|c| c.is_ascii() || !is_drawing_glyph(c)),
+                    "box glyph in ASCII mode:\n{screen}"
+                );
             }
             let mode = if ascii { "ascii" } else { "utf8" };
             insta::assert_snapshot!(format!("{name}_{w}x{h}_{mode}"), screen);

@@ -49,6 +49,8 @@ pub enum Action {
     Submit,
     /// Forms: throw away what was typed.
     Cancel,
+    /// On an empty base: fill it with demo data.
+    LoadDemo,
     /// Does nothing: bind a key to it to switch that key off.
     Noop,
 }
@@ -81,6 +83,7 @@ impl Action {
         Action::PrevField,
         Action::Submit,
         Action::Cancel,
+        Action::LoadDemo,
         Action::Noop,
     ];
 }

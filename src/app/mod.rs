@@ -109,7 +109,9 @@ impl App {
         app
     }
 
-    fn env(&mut self) -> (Env<'_>, &mut CustomersPane, &mut PyramidPane, &mut PipelinePane, &mut CarePane, &mut CardPane) {
+    fn env(
+        &mut self,
+    ) -> (Env<'_>, &mut CustomersPane, &mut PyramidPane, &mut PipelinePane, &mut CarePane, &mut CardPane) {
         let now = self.now();
         (
             Env { repo: &mut self.repo, config: &self.config, now },
@@ -304,6 +306,7 @@ impl App {
                 customers.handle(Action::Search, &mut env);
             }
             Action::Refresh => self.reload_all(),
+            Action::LoadDemo => self.load_demo(),
             Action::Back if self.view == View::Card => self.view = self.card_from,
             _ => {}
         }
@@ -334,6 +337,31 @@ impl App {
         }
     }
 
+    /// Fills an empty base with demo data (the first-run offer).
+    fn load_demo(&mut self) {
+        let result = (|| -> crate::repo::Result<()> {
+            if self.repo.customer_count()? > 0 {
+                return Ok(());
+            }
+            let opts = crate::demo::DemoOptions {
+                customers: 300,
+                seed: 42,
+                today: self.now().with_timezone(&chrono::Local).date_naive(),
+                stages: self.config.pipeline.stages.iter().map(|s| s.name.clone()).collect(),
+                lost_reasons: self.config.pipeline.lost_reasons.clone(),
+            };
+            crate::demo::generate(&mut self.repo, &opts)?;
+            let now = self.now();
+            crate::services::pyramid::recompute(&mut self.repo, &self.config, now)?;
+            Ok(())
+        })();
+        self.status = Some(match result {
+            Ok(()) => Status { text: Txt::DemoLoaded.get(self.lang).to_string(), error: false },
+            Err(e) => Status { text: e.to_string(), error: true },
+        });
+        self.after_write();
+    }
+
     /// After this session wrote something: refresh what shows it.
     fn after_write(&mut self) {
         self.data_version = self.repo.data_version().unwrap_or(self.data_version);
@@ -352,7 +380,11 @@ impl App {
                 area.height,
                 ui.t(Txt::Need)
             );
-            f.render_widget(Paragraph::new(fit(&msg, area.width as usize * area.height as usize, &th)).wrap(ratatui::widgets::Wrap { trim: true }), area);
+            f.render_widget(
+                Paragraph::new(fit(&msg, area.width as usize * area.height as usize, &th))
+                    .wrap(ratatui::widgets::Wrap { trim: true }),
+                area,
+            );
             return;
         }
         let [tabs, body, footer] =
@@ -406,9 +438,8 @@ impl App {
             return;
         }
         let ctx = self.context();
-        let hint = |a: Action, t: Txt| {
-            self.keymap.keys_for(ctx, a).into_iter().next().map(|k| format!("{k} {}", ui.t(t)))
-        };
+        let hint =
+            |a: Action, t: Txt| self.keymap.keys_for(ctx, a).into_iter().next().map(|k| format!("{k} {}", ui.t(t)));
         let parts: Vec<String> = [
             hint(Action::Help, Txt::KeyHelp),
             hint(Action::Search, Txt::KeySearch),

@@ -1,7 +1,6 @@
 //! Argument parsing and the subcommands. `rapport` alone opens the TUI.
 
 mod backup;
-#[cfg(any())]
 mod demo;
 mod open;
 
@@ -39,6 +38,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Fill a database with realistic demo data (Latin, accented and CJK names).
+    Demo(demo::DemoArgs),
     /// Copy the database with SQLite's online backup (safe while in use).
     Backup(backup::BackupArgs),
     /// Check the database file's integrity and schema.
@@ -61,6 +62,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
     let config = load_config(&cli)?;
     match &cli.command {
         None => open::run(&cli, config),
+        Some(Command::Demo(args)) => demo::run(&cli, &config, args),
         Some(Command::Backup(args)) => backup::run(&cli, &config, args),
         Some(Command::Check) => {
             let repo = open_repo(&cli, &config)?;

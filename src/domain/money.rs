@@ -35,20 +35,13 @@ impl Money {
         if frac.len() > 2 {
             return Err(format!("\"{s}\" has more than two decimals"));
         }
-        let w: i64 = if whole.is_empty() {
-            0
-        } else {
-            whole.parse().map_err(|_| format!("\"{s}\" is too large"))?
-        };
+        let w: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| format!("\"{s}\" is too large"))? };
         let f: i64 = match frac.len() {
             0 => 0,
             1 => frac.parse::<i64>().unwrap_or(0) * 10,
             _ => frac.parse::<i64>().unwrap_or(0),
         };
-        let cents = w
-            .checked_mul(100)
-            .and_then(|x| x.checked_add(f))
-            .ok_or_else(|| format!("\"{s}\" is too large"))?;
+        let cents = w.checked_mul(100).and_then(|x| x.checked_add(f)).ok_or_else(|| format!("\"{s}\" is too large"))?;
         Ok(Money(if neg { -cents } else { cents }))
     }
 
@@ -91,7 +84,7 @@ fn group(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -69,8 +69,8 @@ pub fn classify(inputs: &[ValueInput], t: Thresholds) -> Vec<(i64, Tier, Tier)> 
 }
 
 fn rising_or_low(i: &ValueInput, t: Thresholds) -> Tier {
-    let rising = i.recent.0 > 0
-        && (i.recent.0 as i128) * 100 >= (i.previous.0.max(0) as i128) * t.rising_ratio_pct as i128;
+    let rising =
+        i.recent.0 > 0 && (i.recent.0 as i128) * 100 >= (i.previous.0.max(0) as i128) * t.rising_ratio_pct as i128;
     if rising && i.previous.0 > 0 { Tier::Growth } else { Tier::Low }
 }
 

@@ -35,9 +35,7 @@ pub fn phone_digits(s: &str) -> String {
 /// three digits and nothing but digits and phone punctuation.
 pub fn looks_like_phone(q: &str) -> bool {
     let digits = q.chars().filter(char::is_ascii_digit).count();
-    digits >= 3
-        && q.chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '(' | ')' | ' ' | '.' | '/'))
+    digits >= 3 && q.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '(' | ')' | ' ' | '.' | '/'))
 }
 
 /// Neutralises control characters and escape sequences in text that came

@@ -93,7 +93,10 @@ impl CardPane {
         let th = ui.theme;
         let Some(c) = &self.customer else {
             let msg = self.error.clone().unwrap_or_default();
-            f.render_widget(Paragraph::new(Span::styled(msg, th.error())).block(block(ui.t(Txt::PaneCard), th, true)), area);
+            f.render_widget(
+                Paragraph::new(Span::styled(msg, th.error())).block(block(ui.t(Txt::PaneCard), th, true)),
+                area,
+            );
             return;
         };
         let [head_area, body_area] = Layout::vertical([Constraint::Length(6), Constraint::Min(1)]).areas(area);
@@ -147,7 +150,11 @@ impl CardPane {
         let loc = [c.city.as_deref(), c.country.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(", ");
         vec![
             Line::from(first),
-            Line::raw(fit(&format!("{}   {}", field(Txt::Phone, c.phone.as_deref()), field(Txt::Email, c.email.as_deref())), w, th)),
+            Line::raw(fit(
+                &format!("{}   {}", field(Txt::Phone, c.phone.as_deref()), field(Txt::Email, c.email.as_deref())),
+                w,
+                th,
+            )),
             Line::raw(fit(
                 &format!(
                     "{}   {}   {}",

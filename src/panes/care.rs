@@ -53,7 +53,9 @@ impl CarePane {
         self.top = scroll_top(self.top, self.selected, self.height.max(1));
         let need_end = (self.top + self.height.max(1)).min(total);
         if total > 0
-            && (self.items.is_empty() || self.top < self.window_start || need_end > self.window_start + self.items.len())
+            && (self.items.is_empty()
+                || self.top < self.window_start
+                || need_end > self.window_start + self.items.len())
         {
             let start = self.top.saturating_sub(WINDOW / 2);
             let until = end_of_local_day(env.today());

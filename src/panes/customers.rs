@@ -173,8 +173,14 @@ impl CustomersPane {
         if let Some(e) = &self.error {
             lines.push(Line::from(Span::styled(super::widgets::fit(e, inner.width as usize, th), th.error())));
         } else if self.total == 0 {
-            let msg = if self.query.is_empty() { Txt::EmptyBase } else { Txt::NoMatch };
-            lines.push(Line::from(Span::styled(ui.t(msg), th.dim())));
+            let msg = if self.query.is_empty() {
+                let key =
+                    ui.keymap.keys_for(Context::Customers, Action::LoadDemo).into_iter().next().unwrap_or_default();
+                ui.t(Txt::EmptyBase).replace("{key}", &key)
+            } else {
+                ui.t(Txt::NoMatch).to_string()
+            };
+            lines.push(Line::from(Span::styled(msg, th.dim())));
         }
         for i in self.top..(self.top + body_height).min(self.total) {
             let Some(row) = i.checked_sub(self.window_start).and_then(|j| self.rows.get(j)) else { break };

@@ -82,7 +82,12 @@ impl HelpPane {
         let (cw, kw) = (16.min(w / 4), 14.min(w / 4));
         let dw = w.saturating_sub(cw + kw);
         let mut lines = vec![Line::from(Span::styled(
-            format!("{}{}{}", cell(ui.t(Txt::HelpContext), cw, th), cell(ui.t(Txt::HelpKeys), kw, th), cell(ui.t(Txt::HelpAction), dw, th)),
+            format!(
+                "{}{}{}",
+                cell(ui.t(Txt::HelpContext), cw, th),
+                cell(ui.t(Txt::HelpKeys), kw, th),
+                cell(ui.t(Txt::HelpAction), dw, th)
+            ),
             th.header(),
         ))];
         let mut last = None;

@@ -198,10 +198,22 @@ impl LogForm {
         for (i, field) in FIELDS.iter().enumerate() {
             let focused = i == self.focus;
             let (label, value, hint) = match field {
-                Field::Channel => (Txt::FieldChannel, choice(Channel::ALL.iter().map(|x| Txt::channel(*x)), self.channel, ui), Some(Txt::FormHintChoice)),
-                Field::Direction => (Txt::FieldDirection, choice(Direction::ALL.iter().map(|x| Txt::direction(*x)), self.direction, ui), Some(Txt::FormHintChoice)),
+                Field::Channel => (
+                    Txt::FieldChannel,
+                    choice(Channel::ALL.iter().map(|x| Txt::channel(*x)), self.channel, ui),
+                    Some(Txt::FormHintChoice),
+                ),
+                Field::Direction => (
+                    Txt::FieldDirection,
+                    choice(Direction::ALL.iter().map(|x| Txt::direction(*x)), self.direction, ui),
+                    Some(Txt::FormHintChoice),
+                ),
                 Field::Summary => (Txt::FieldSummary, clean(&self.summary, th), None),
-                Field::Outcome => (Txt::FieldOutcome, choice(Outcome::ALL.iter().map(|x| Txt::outcome(*x)), self.outcome, ui), Some(Txt::FormHintChoice)),
+                Field::Outcome => (
+                    Txt::FieldOutcome,
+                    choice(Outcome::ALL.iter().map(|x| Txt::outcome(*x)), self.outcome, ui),
+                    Some(Txt::FormHintChoice),
+                ),
                 Field::Promise => (Txt::FieldPromise, clean(&self.promise, th), None),
                 Field::PromiseDue => (Txt::FieldPromiseDue, clean(&self.promise_due, th), Some(Txt::FormHintDate)),
             };
@@ -285,11 +297,7 @@ pub fn parse_due_date(s: &str, today: NaiveDate) -> Option<NaiveDate> {
 /// The last second of a local calendar day, in UTC.
 pub fn end_of_local_day(day: NaiveDate) -> chrono::DateTime<Utc> {
     let t = day.and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default());
-    Local
-        .from_local_datetime(&t)
-        .earliest()
-        .map(|d| d.with_timezone(&Utc))
-        .unwrap_or_else(|| Utc.from_utc_datetime(&t))
+    Local.from_local_datetime(&t).earliest().map(|d| d.with_timezone(&Utc)).unwrap_or_else(|| Utc.from_utc_datetime(&t))
 }
 
 #[cfg(test)]

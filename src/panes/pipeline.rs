@@ -52,7 +52,8 @@ impl PipelinePane {
         let r = &*env.repo;
         let loaded = (|| -> crate::repo::Result<()> {
             self.totals = stage_totals(&self.stages, &r.open_deal_groups()?);
-            self.cards = self.stages.iter().map(|s| r.open_deals_in_stage(&s.name, 0, CARDS)).collect::<Result<_, _>>()?;
+            self.cards =
+                self.stages.iter().map(|s| r.open_deals_in_stage(&s.name, 0, CARDS)).collect::<Result<_, _>>()?;
             self.won_lost = r.closed_deal_counts()?;
             Ok(())
         })();
@@ -152,7 +153,10 @@ impl PipelinePane {
         let w = inner.width as usize;
         let mut lines = vec![
             Line::from(Span::styled(fit(&format!("{} {}", ui.t(Txt::Total), t.total.short()), w, th), th.header())),
-            Line::from(Span::styled(fit(&format!("{} {}", ui.t(Txt::Weighted), t.weighted.short()), w, th), th.header())),
+            Line::from(Span::styled(
+                fit(&format!("{} {}", ui.t(Txt::Weighted), t.weighted.short()), w, th),
+                th.header(),
+            )),
         ];
         let cards = self.cards.get(i).map(Vec::as_slice).unwrap_or(&[]);
         if cards.is_empty() {
@@ -170,7 +174,7 @@ impl PipelinePane {
             let days = (now - d.stage_changed_at).num_days().max(0);
             let stalled = (now - d.last_activity_at).num_days() >= self.stall_days;
             let late = d.expected_close.is_some_and(|e| e < today);
-            let mut flags = vec![Span::raw(format!("{days}{} ", ui.t(Txt::DaysInStage)))];
+            let mut flags = vec![Span::raw(format!("{days}{} ", ui.t(Txt::DaysShort)))];
             if stalled {
                 flags.push(Span::styled(format!("{} ", ui.t(Txt::Stalled)), th.alert()));
             }

@@ -181,7 +181,10 @@ impl PyramidPane {
             let inner = bl.inner(rect);
             let iw = inner.width as usize;
             let lines = vec![
-                Line::from(Span::styled(fit(&format!("{} {}{share}", b.count, ui.t(Txt::Customers)), iw, th), th.tier(*tier))),
+                Line::from(Span::styled(
+                    fit(&format!("{} {}{share}", b.count, ui.t(Txt::Customers)), iw, th),
+                    th.tier(*tier),
+                )),
                 Line::from(Span::raw(fit(&format!("{} {}", ui.t(Txt::Total), b.total), iw, th))),
                 Line::from(Span::styled(fit(ui.t(Txt::strategy(*tier)), iw, th), th.dim())),
             ];

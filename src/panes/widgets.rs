@@ -11,10 +11,11 @@ use crate::theme::Theme;
 
 /// A bordered block with a title, in the theme's glyphs.
 pub fn block<'a>(title: &str, theme: &Theme, focused: bool) -> Block<'a> {
-    let b = Block::default()
-        .borders(Borders::ALL)
-        .border_set(theme.border_set())
-        .border_style(if focused { theme.focused_border() } else { theme.border() });
+    let b = Block::default().borders(Borders::ALL).border_set(theme.border_set()).border_style(if focused {
+        theme.focused_border()
+    } else {
+        theme.border()
+    });
     if title.is_empty() { b } else { b.title(Span::styled(format!(" {} ", clean(title, theme)), theme.title())) }
 }
 

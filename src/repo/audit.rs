@@ -26,10 +26,10 @@ pub(crate) fn record(
     id: i64,
     changes: serde_json::Value,
 ) -> Result<()> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO audit_log (at, agent, action, entity, entity_id, changes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![Utc::now().timestamp(), agent, action, entity, id, changes.to_string()],
-    )?;
+    )?
+    .execute(params![Utc::now().timestamp(), agent, action, entity, id, changes.to_string()])?;
     Ok(())
 }
 

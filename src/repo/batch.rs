@@ -41,7 +41,7 @@ impl Batch<'_> {
         reason: Option<&str>,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
-        deals::move_deal(self.tx, self.agent, id, version, to_stage, status, reason, at)
+        deals::move_deal(self.tx, self.agent, id, version, &deals::StageMove { to_stage, status, reason, at })
     }
     pub fn reminder(&self, r: &NewReminder) -> Result<Option<i64>> {
         reminders::insert_reminder(self.tx, self.agent, r)

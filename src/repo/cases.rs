@@ -15,11 +15,8 @@ pub(crate) fn insert_case(tx: &Transaction, agent: &str, c: &NewCase) -> Result<
         return Err(RepoError::Invalid("a complaint's deadline cannot be before it was opened".into()));
     }
     let now = Utc::now().timestamp();
-    tx.execute(
-        "INSERT INTO cases (customer_id, title, description, severity, owner, opened_at, deadline_at, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-        params![c.customer_id, c.title.trim(), c.description, c.severity.code(), agent, ts(c.opened_at), ts(c.deadline_at), now],
-    )?;
+    tx.prepare_cached("INSERT INTO cases (customer_id, title, description, severity, owner, opened_at, deadline_at, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)")?.execute(params![c.customer_id, c.title.trim(), c.description, c.severity.code(), agent, ts(c.opened_at), ts(c.deadline_at), now])?;
     let id = tx.last_insert_rowid();
     audit::record(
         tx,

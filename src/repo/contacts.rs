@@ -12,11 +12,11 @@ pub(crate) fn insert_contact(tx: &Transaction, agent: &str, c: &NewContact) -> R
         return Err(RepoError::Invalid("a contact needs a name".into()));
     }
     let now = Utc::now().timestamp();
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO contacts (customer_id, name, role, email, phone, birthday, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-        params![c.customer_id, c.name.trim(), c.role, c.email, c.phone, c.birthday.map(date_text), now],
-    )?;
+    )?
+    .execute(params![c.customer_id, c.name.trim(), c.role, c.email, c.phone, c.birthday.map(date_text), now])?;
     let id = tx.last_insert_rowid();
     customers::refresh_search(tx, c.customer_id)?;
     audit::record(

@@ -57,14 +57,14 @@ fn list_row(r: &Row) -> rusqlite::Result<CustomerRow> {
 /// Rebuilds the folded search text and phone digits of a customer from its
 /// own fields and its contacts'.
 pub(crate) fn refresh_search(tx: &Transaction, id: i64) -> Result<()> {
-    let (name, company, email, phone): (String, Option<String>, Option<String>, Option<String>) = tx.query_row(
-        "SELECT name, company, email, phone FROM customers WHERE id = ?1",
-        [id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-    )?;
+    let (name, company, email, phone): (String, Option<String>, Option<String>, Option<String>) =
+        tx.query_row("SELECT name, company, email, phone FROM customers WHERE id = ?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
     let mut text = vec![name.clone(), company.unwrap_or_default(), email.unwrap_or_default()];
     let mut phones = vec![phone_digits(&phone.unwrap_or_default())];
-    let mut st = tx.prepare_cached("SELECT name, email, phone FROM contacts WHERE customer_id = ?1 AND status = 'active'")?;
+    let mut st =
+        tx.prepare_cached("SELECT name, email, phone FROM contacts WHERE customer_id = ?1 AND status = 'active'")?;
     let contacts = st.query_map([id], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?))
     })?;
@@ -76,10 +76,8 @@ pub(crate) fn refresh_search(tx: &Transaction, id: i64) -> Result<()> {
     }
     let search_text = fold(&sanitize(&text.into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" | ")));
     let phone_text = phones.into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
-    tx.execute(
-        "UPDATE customers SET sort_key = ?2, search_text = ?3, phone_digits = ?4 WHERE id = ?1",
-        params![id, fold(sanitize(&name).trim()), search_text, phone_text],
-    )?;
+    tx.prepare_cached("UPDATE customers SET sort_key = ?2, search_text = ?3, phone_digits = ?4 WHERE id = ?1")?
+        .execute(params![id, fold(sanitize(&name).trim()), search_text, phone_text])?;
     Ok(())
 }
 
@@ -100,26 +98,26 @@ pub(crate) fn insert_customer(tx: &Transaction, agent: &str, c: &NewCustomer) ->
         return Err(RepoError::Invalid("a customer needs a name".into()));
     }
     let now = Utc::now().timestamp();
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO customers (external_id, kind, name, company, email, phone, city, country, owner,
              credit_limit, vip_level, note, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
-        params![
-            c.external_id,
-            c.kind.code(),
-            c.name.trim(),
-            c.company,
-            c.email,
-            c.phone,
-            c.city,
-            c.country,
-            c.owner,
-            c.credit_limit.map(|m| m.0),
-            c.vip_level,
-            c.note,
-            now
-        ],
-    )?;
+    )?
+    .execute(params![
+        c.external_id,
+        c.kind.code(),
+        c.name.trim(),
+        c.company,
+        c.email,
+        c.phone,
+        c.city,
+        c.country,
+        c.owner,
+        c.credit_limit.map(|m| m.0),
+        c.vip_level,
+        c.note,
+        now
+    ])?;
     let id = tx.last_insert_rowid();
     refresh_search(tx, id)?;
     audit::record(
@@ -162,12 +160,14 @@ impl Repo {
             if old.version != c.version {
                 return Err(RepoError::Conflict { entity: "customer", id: c.id });
             }
-            let n = tx.execute(
-                "UPDATE customers SET kind = ?3, name = ?4, company = ?5, email = ?6, phone = ?7, city = ?8,
+            let n = tx
+                .prepare_cached(
+                    "UPDATE customers SET kind = ?3, name = ?4, company = ?5, email = ?6, phone = ?7, city = ?8,
                      country = ?9, owner = ?10, status = ?11, tier_pin = ?12, credit_limit = ?13, on_hold = ?14,
                      vip_level = ?15, note = ?16, external_id = ?17, version = version + 1, updated_at = ?18
                  WHERE id = ?1 AND version = ?2",
-                params![
+                )?
+                .execute(params![
                     c.id,
                     c.version,
                     c.kind.code(),
@@ -186,8 +186,7 @@ impl Repo {
                     c.note,
                     c.external_id,
                     Utc::now().timestamp()
-                ],
-            )?;
+                ])?;
             if n == 0 {
                 return Err(RepoError::Conflict { entity: "customer", id: c.id });
             }
@@ -264,10 +263,7 @@ fn search_condition(query: &str) -> (String, Vec<String>) {
     let text = format!("%{}%", like_escape(&fold(q)));
     if looks_like_phone(q) {
         let digits = format!("%{}%", like_escape(&phone_digits(q)));
-        (
-            "AND (search_text LIKE ?1 ESCAPE '\\' OR phone_digits LIKE ?2 ESCAPE '\\')".into(),
-            vec![text, digits],
-        )
+        ("AND (search_text LIKE ?1 ESCAPE '\\' OR phone_digits LIKE ?2 ESCAPE '\\')".into(), vec![text, digits])
     } else {
         ("AND search_text LIKE ?1 ESCAPE '\\'".into(), vec![text])
     }

@@ -44,29 +44,26 @@ pub(crate) fn insert_deal(tx: &Transaction, agent: &str, d: &NewDeal) -> Result<
     }
     let created = ts(d.created_at);
     let now = Utc::now().timestamp();
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO deals (customer_id, title, amount, stage, probability_pct, expected_close, competitors, owner,
              next_step, stage_changed_at, last_activity_at, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, ?11)",
-        params![
-            d.customer_id,
-            d.title.trim(),
-            d.amount.0,
-            d.stage,
-            d.probability_pct,
-            d.expected_close.map(date_text),
-            d.competitors,
-            d.owner,
-            d.next_step,
-            created,
-            now
-        ],
-    )?;
+    )?
+    .execute(params![
+        d.customer_id,
+        d.title.trim(),
+        d.amount.0,
+        d.stage,
+        d.probability_pct,
+        d.expected_close.map(date_text),
+        d.competitors,
+        d.owner,
+        d.next_step,
+        created,
+        now
+    ])?;
     let id = tx.last_insert_rowid();
-    tx.execute(
-        "INSERT INTO deal_stage_history (deal_id, from_stage, to_stage, changed_at, agent) VALUES (?1, NULL, ?2, ?3, ?4)",
-        params![id, d.stage, created, agent],
-    )?;
+    tx.prepare_cached("INSERT INTO deal_stage_history (deal_id, from_stage, to_stage, changed_at, agent) VALUES (?1, NULL, ?2, ?3, ?4)")?.execute(params![id, d.stage, created, agent])?;
     audit::record(
         tx,
         agent,
@@ -81,35 +78,37 @@ pub(crate) fn insert_deal(tx: &Transaction, agent: &str, d: &NewDeal) -> Result<
 /// Moves a deal to another stage, or closes it as won or lost (with a
 /// reason), checking its version. Writes a stage-history row and an audit
 /// entry in the same transaction.
-pub(crate) fn move_deal(
-    tx: &Transaction,
-    agent: &str,
-    id: i64,
-    version: i64,
-    to_stage: &str,
-    status: DealStatus,
-    reason: Option<&str>,
-    at: chrono::DateTime<Utc>,
-) -> Result<()> {
+/// Where a deal goes: another stage, or closed as won or lost.
+#[derive(Debug, Clone, Copy)]
+pub struct StageMove<'a> {
+    pub to_stage: &'a str,
+    pub status: DealStatus,
+    pub reason: Option<&'a str>,
+    pub at: chrono::DateTime<Utc>,
+}
+
+pub(crate) fn move_deal(tx: &Transaction, agent: &str, id: i64, version: i64, m: &StageMove) -> Result<()> {
+    let StageMove { to_stage, status, reason, at } = *m;
     let from: Option<(String, String)> = tx
         .query_row("SELECT stage, status FROM deals WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (from_stage, from_status) = from.ok_or(RepoError::NotFound { entity: "deal", id })?;
     let closed_at = (status != DealStatus::Open).then(|| ts(at));
-    let n = tx.execute(
-        "UPDATE deals SET stage = ?3, status = ?4, close_reason = ?5, closed_at = ?6, stage_changed_at = ?7,
+    let n = tx
+        .prepare_cached(
+            "UPDATE deals SET stage = ?3, status = ?4, close_reason = ?5, closed_at = ?6, stage_changed_at = ?7,
              last_activity_at = ?7, version = version + 1, updated_at = ?8
          WHERE id = ?1 AND version = ?2",
-        params![id, version, to_stage, status.code(), reason, closed_at, ts(at), Utc::now().timestamp()],
-    )?;
+        )?
+        .execute(params![id, version, to_stage, status.code(), reason, closed_at, ts(at), Utc::now().timestamp()])?;
     if n == 0 {
         return Err(RepoError::Conflict { entity: "deal", id });
     }
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO deal_stage_history (deal_id, from_stage, to_stage, changed_at, agent, reason)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![id, from_stage, to_stage, ts(at), agent, reason],
-    )?;
+    )?
+    .execute(params![id, from_stage, to_stage, ts(at), agent, reason])?;
     audit::record(
         tx,
         agent,
@@ -146,7 +145,8 @@ impl Repo {
         status: DealStatus,
         reason: Option<&str>,
     ) -> Result<()> {
-        self.write(|tx, agent| move_deal(tx, agent, id, version, to_stage, status, reason, Utc::now()))
+        let m = StageMove { to_stage, status, reason, at: Utc::now() };
+        self.write(|tx, agent| move_deal(tx, agent, id, version, &m))
     }
 
     /// Open deals summed per (stage, probability override).

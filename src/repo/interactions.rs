@@ -12,28 +12,28 @@ pub(crate) fn insert_interaction(tx: &Transaction, agent: &str, i: &NewInteracti
         return Err(RepoError::Invalid("an interaction needs a summary".into()));
     }
     let now = Utc::now().timestamp();
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO interactions (customer_id, channel, direction, summary, outcome, agent, occurred_at,
              duration_secs, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
-        params![
-            i.customer_id,
-            i.channel.code(),
-            i.direction.code(),
-            i.summary.trim(),
-            i.outcome.code(),
-            agent,
-            ts(i.occurred_at),
-            i.duration_secs,
-            now
-        ],
-    )?;
+    )?
+    .execute(params![
+        i.customer_id,
+        i.channel.code(),
+        i.direction.code(),
+        i.summary.trim(),
+        i.outcome.code(),
+        agent,
+        ts(i.occurred_at),
+        i.duration_secs,
+        now
+    ])?;
     let id = tx.last_insert_rowid();
     // An interaction is activity on the customer's open deals.
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE deals SET last_activity_at = max(last_activity_at, ?2) WHERE customer_id = ?1 AND status = 'open'",
-        params![i.customer_id, ts(i.occurred_at)],
-    )?;
+    )?
+    .execute(params![i.customer_id, ts(i.occurred_at)])?;
     audit::record(
         tx,
         agent,
@@ -49,14 +49,23 @@ pub(crate) fn insert_interaction(tx: &Transaction, agent: &str, i: &NewInteracti
 impl Repo {
     /// Logs an interaction; with `promise`, records the promise made in the
     /// same call, in the same transaction (both or neither).
-    pub fn log_interaction(&mut self, i: &NewInteraction, promise: Option<(&str, chrono::DateTime<Utc>)>) -> Result<i64> {
+    pub fn log_interaction(
+        &mut self,
+        i: &NewInteraction,
+        promise: Option<(&str, chrono::DateTime<Utc>)>,
+    ) -> Result<i64> {
         self.write(|tx, agent| {
             let id = insert_interaction(tx, agent, i)?;
             if let Some((text, due_at)) = promise {
                 promises::insert_promise(
                     tx,
                     agent,
-                    &NewPromise { customer_id: i.customer_id, interaction_id: Some(id), text: text.to_string(), due_at },
+                    &NewPromise {
+                        customer_id: i.customer_id,
+                        interaction_id: Some(id),
+                        text: text.to_string(),
+                        due_at,
+                    },
                 )?;
             }
             Ok(id)

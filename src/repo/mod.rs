@@ -36,7 +36,9 @@ pub enum RepoError {
     Open { path: String, detail: String },
     #[error("the database is read-only; nothing was changed")]
     ReadOnly,
-    #[error("{entity} #{id} was changed by someone else since you loaded it; reload to see their change (nothing was saved)")]
+    #[error(
+        "{entity} #{id} was changed by someone else since you loaded it; reload to see their change (nothing was saved)"
+    )]
     Conflict { entity: &'static str, id: i64 },
     #[error("{entity} #{id} does not exist")]
     NotFound { entity: &'static str, id: i64 },
@@ -178,19 +180,16 @@ impl Repo {
 
     /// Reads a value from the `meta` table.
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()?)
+        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
     }
 
     /// Writes a value to the `meta` table.
     pub fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
         self.write(|tx, _| {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [key, value],
-            )?;
+            )?
+            .execute([key, value])?;
             Ok(())
         })
     }

@@ -12,11 +12,11 @@ pub(crate) fn insert_promise(tx: &Transaction, agent: &str, p: &NewPromise) -> R
         return Err(RepoError::Invalid("a promise needs a text".into()));
     }
     let now = Utc::now().timestamp();
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO promises (customer_id, interaction_id, text, due_at, agent, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-        params![p.customer_id, p.interaction_id, p.text.trim(), ts(p.due_at), agent, now],
-    )?;
+    )?
+    .execute(params![p.customer_id, p.interaction_id, p.text.trim(), ts(p.due_at), agent, now])?;
     let id = tx.last_insert_rowid();
     audit::record(
         tx,

@@ -60,9 +60,8 @@ impl Repo {
             "SELECT coalesce(tier_pin, tier), count(*), sum(contribution) FROM customers
              WHERE status = 'active' GROUP BY 1",
         )?;
-        let rows = st.query_map([], |r| {
-            Ok((code(Tier::parse, r.get(0)?)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
-        })?;
+        let rows =
+            st.query_map([], |r| Ok((code(Tier::parse, r.get(0)?)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))?;
         for row in rows {
             let (tier, count, total) = row?;
             let i = Tier::ALL.iter().position(|t| *t == tier).unwrap_or(2);

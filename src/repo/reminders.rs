@@ -19,13 +19,24 @@ pub(crate) fn insert_reminder(tx: &Transaction, agent: &str, r: &NewReminder) ->
         Some((a, b)) => (Some(a.as_str()), Some(b.as_str())),
         None => (None, None),
     };
-    let n = tx.execute(
-        "INSERT INTO reminders (customer_id, kind, due_at, note, owner, recurrence, origin_rule, occasion_key,
+    let n = tx
+        .prepare_cached(
+            "INSERT INTO reminders (customer_id, kind, due_at, note, owner, recurrence, origin_rule, occasion_key,
              created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
          ON CONFLICT (origin_rule, occasion_key) DO NOTHING",
-        params![r.customer_id, r.kind.code(), ts(r.due_at), r.note, r.owner, r.recurrence, rule, occasion, now],
-    )?;
+        )?
+        .execute(params![
+            r.customer_id,
+            r.kind.code(),
+            ts(r.due_at),
+            r.note,
+            r.owner,
+            r.recurrence,
+            rule,
+            occasion,
+            now
+        ])?;
     if n == 0 {
         return Ok(None);
     }

@@ -14,11 +14,8 @@ pub(crate) fn insert_transaction(tx: &Transaction, agent: &str, t: &NewTransacti
     }
     let signed = t.amount.0.checked_mul(t.kind.sign()).ok_or_else(|| RepoError::Invalid("amount too large".into()))?;
     let now = Utc::now().timestamp();
-    tx.execute(
-        "INSERT INTO transactions (customer_id, external_id, kind, amount, occurred_at, reference, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-        params![t.customer_id, t.external_id, t.kind.code(), signed, ts(t.occurred_at), t.reference, now],
-    )?;
+    tx.prepare_cached("INSERT INTO transactions (customer_id, external_id, kind, amount, occurred_at, reference, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)")?.execute(params![t.customer_id, t.external_id, t.kind.code(), signed, ts(t.occurred_at), t.reference, now])?;
     let id = tx.last_insert_rowid();
     audit::record(
         tx,
