@@ -8,8 +8,6 @@
 //! Pareto-like law computed with integer division only), so the base does not
 //! depend on floating-point details of the machine.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -19,7 +17,6 @@ use crate::domain::model::{
     NewPromise, NewReminder, NewTransaction, Outcome, ReminderKind, Severity, TxKind,
 };
 use crate::domain::money::Money;
-use crate::domain::pyramid::{Thresholds, classify};
 use crate::domain::text::{fold, phone_digits};
 use crate::repo::batch::Batch;
 use crate::repo::{Repo, RepoError};
@@ -118,22 +115,12 @@ pub fn generate(repo: &mut Repo, opts: &DemoOptions) -> Result<DemoSummary, Repo
         start = end;
     }
 
-    // The pyramid, once, so tiers are real from the first screen.
-    let as_of = end_of_day(opts.today);
-    let inputs = repo.value_inputs(as_of, 365)?;
-    let contribution: HashMap<i64, Money> = inputs.iter().map(|v| (v.customer_id, v.contribution)).collect();
-    let tiers = classify(&inputs, Thresholds::default());
-    let rows: Vec<_> = tiers
-        .iter()
-        .map(|(id, computed, _in_force)| (*id, *computed, contribution.get(id).copied().unwrap_or(Money::ZERO)))
-        .collect();
-    repo.store_tiers(&rows)?;
+    // The pyramid as of a month ago and as of today, so tiers are real from
+    // the first screen and the pyramid has a migration to show.
+    let config = crate::config::Config::default();
+    crate::services::pyramid::recompute(repo, &config, opts.today - chrono::Duration::days(30))?;
+    crate::services::pyramid::recompute(repo, &config, opts.today)?;
     Ok(g.sum)
-}
-
-/// The last second of `day`, UTC.
-fn end_of_day(day: NaiveDate) -> DateTime<Utc> {
-    day.and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default()).and_utc()
 }
 
 // ---------------------------------------------------------------------------

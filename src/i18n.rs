@@ -111,6 +111,31 @@ texts! {
     Total => "total", "合计";
     BandCustomers => "Customers in band", "本层客户";
     EmptyBand => "no customers in this band", "本层没有客户";
+    Window => "window", "窗口期";
+    SinceSnapshot => "since last snapshot", "自上次快照";
+    Migration => "Moves between tiers", "层级迁移";
+    NoMigrationYet => "Only one snapshot so far: moves show from the second day on (or press s tomorrow).", "目前只有一次快照：从第二天起可查看迁移。";
+    NobodyMoved => "Nobody changed tier between the two snapshots.", "两次快照之间没有客户变动层级。";
+    TopDropped => "TOP DROPPED", "顶层客户下滑";
+    SnapshotTaken => "Tiers recomputed and snapshot taken for", "已重新计算层级并保存快照：";
+    ColContribution => "Contribution", "贡献";
+    ColSegment => "Segment", "细分";
+    SegChampions => "champions", "冠军客户";
+    SegLoyal => "loyal", "忠诚客户";
+    SegPotential => "potential loyalists", "潜在忠诚";
+    SegNew => "new customers", "新客户";
+    SegPromising => "promising", "有潜力";
+    SegAttention => "need attention", "需要关注";
+    SegAboutToSleep => "about to sleep", "即将沉睡";
+    SegAtRisk => "at risk", "有流失风险";
+    SegCantLose => "can't lose them", "不能失去";
+    SegHibernating => "hibernating", "休眠";
+    SegLost => "lost", "已流失";
+    SegNone => "no purchases", "无购买";
+    PinTitle => "Pin to a tier", "指定层级";
+    Unpin => "no pin (use the computed tier)", "取消指定（按计算结果）";
+    Pinned2 => "Tier pin saved.", "层级指定已保存。";
+    Segment => "Segment", "细分";
     Deals => "deals", "个商机";
     Weighted => "weighted", "加权";
     Stalled => "STALLED", "停滞";
@@ -179,6 +204,24 @@ impl Txt {
             Tier::Growth => Txt::StrategyGrowth,
             Tier::Low => Txt::StrategyLow,
             Tier::Negative => Txt::StrategyNegative,
+        }
+    }
+
+    pub fn segment(s: crate::domain::rfm::Segment) -> Txt {
+        use crate::domain::rfm::Segment as S;
+        match s {
+            S::Champions => Txt::SegChampions,
+            S::Loyal => Txt::SegLoyal,
+            S::PotentialLoyalists => Txt::SegPotential,
+            S::NewCustomers => Txt::SegNew,
+            S::Promising => Txt::SegPromising,
+            S::NeedAttention => Txt::SegAttention,
+            S::AboutToSleep => Txt::SegAboutToSleep,
+            S::AtRisk => Txt::SegAtRisk,
+            S::CantLose => Txt::SegCantLose,
+            S::Hibernating => Txt::SegHibernating,
+            S::Lost => Txt::SegLost,
+            S::NoPurchases => Txt::SegNone,
         }
     }
 

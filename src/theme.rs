@@ -115,6 +115,11 @@ impl Theme {
         if self.ascii { "|" } else { "│" }
     }
 
+    /// Up and down arrows for moves between tiers.
+    pub fn arrows(&self) -> (&'static str, &'static str) {
+        if self.ascii { ("^", "v") } else { ("↑", "↓") }
+    }
+
     pub fn ellipsis_scroll(&self) -> (&'static str, &'static str) {
         if self.ascii { ("<", ">") } else { ("◀", "▶") }
     }

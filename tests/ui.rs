@@ -237,3 +237,51 @@ fn a_promise_needs_a_valid_due_date() {
     assert_eq!(promises[0].text, "Call back with prices");
     assert_eq!(promises[0].due_at.date_naive(), chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap());
 }
+
+#[test]
+fn pyramid_migration() {
+    snapshot_all("pyramid_migration", |app| {
+        press(app, KeyCode::Char('2'));
+        press(app, KeyCode::Char('m'));
+    });
+}
+
+#[test]
+fn pinning_a_customer_shows_everywhere_and_unpinning_restores() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "Famille");
+    press(&mut app, KeyCode::Enter);
+    let id = app.card.customer_id().unwrap();
+    assert_eq!(app.repo.customer(id).unwrap().effective_tier(), rapport::domain::model::Tier::Low);
+    // t opens the chooser; the first choice is Top.
+    press(&mut app, KeyCode::Char('t'));
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("Pin to a tier"), "{screen}");
+    press(&mut app, KeyCode::Home);
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Up);
+    }
+    press(&mut app, KeyCode::Enter);
+    let c = app.repo.customer(id).unwrap();
+    assert_eq!(c.tier_pin, Some(rapport::domain::model::Tier::Top));
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("Top (pinned)"), "{screen}");
+    // The list marks the pin too, and the pyramid counts them in Top.
+    press(&mut app, KeyCode::Esc);
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("Top*       Famille Dubois"), "{screen}");
+    let top_before = app.repo.tier_bands().unwrap()[0].count;
+    // Unpin: the last choice.
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('t'));
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Down);
+    }
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.repo.customer(id).unwrap().tier_pin, None);
+    assert_eq!(app.repo.tier_bands().unwrap()[0].count, top_before - 1);
+    let audit = app.repo.audit_for("customer", id).unwrap();
+    assert!(audit.iter().filter(|e| e.changes.contains("tier_pin")).count() == 2, "{audit:?}");
+}

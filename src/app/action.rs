@@ -51,6 +51,12 @@ pub enum Action {
     Cancel,
     /// On an empty base: fill it with demo data.
     LoadDemo,
+    /// Pyramid: show who moved between tiers since the previous snapshot.
+    Migration,
+    /// Pyramid: recompute and snapshot the tiers now.
+    Snapshot,
+    /// Card: pin the customer to a tier by hand, or unpin.
+    PinTier,
     /// Does nothing: bind a key to it to switch that key off.
     Noop,
 }
@@ -84,6 +90,9 @@ impl Action {
         Action::Submit,
         Action::Cancel,
         Action::LoadDemo,
+        Action::Migration,
+        Action::Snapshot,
+        Action::PinTier,
         Action::Noop,
     ];
 }

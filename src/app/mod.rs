@@ -333,6 +333,10 @@ impl App {
             }
             Effect::Back => self.view = self.card_from,
             Effect::Status(text) => self.status = Some(Status { text, error: false }),
+            Effect::Saved(text) => {
+                self.after_write();
+                self.status = Some(Status { text, error: false });
+            }
             Effect::Error(text) => self.status = Some(Status { text, error: true }),
         }
     }
@@ -351,8 +355,8 @@ impl App {
                 lost_reasons: self.config.pipeline.lost_reasons.clone(),
             };
             crate::demo::generate(&mut self.repo, &opts)?;
-            let now = self.now();
-            crate::services::pyramid::recompute(&mut self.repo, &self.config, now)?;
+            let today = self.now().with_timezone(&chrono::Local).date_naive();
+            crate::services::pyramid::recompute(&mut self.repo, &self.config, today)?;
             Ok(())
         })();
         self.status = Some(match result {

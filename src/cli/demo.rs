@@ -38,7 +38,7 @@ pub fn run(cli: &Cli, config: &Config, args: &DemoArgs) -> anyhow::Result<i32> {
         lost_reasons: config.pipeline.lost_reasons.clone(),
     };
     let s = generate(&mut repo, &opts)?;
-    crate::services::pyramid::recompute(&mut repo, config, chrono::Utc::now())?;
+    crate::services::pyramid::recompute(&mut repo, config, opts.today)?;
     eprintln!(
         "{}: {} customers, {} contacts, {} interactions, {} transactions, {} deals, {} reminders, {} promises, {} complaints",
         repo.path().display(),

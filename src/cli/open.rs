@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use chrono::Utc;
+use chrono::Local;
 
 use super::{Cli, open_repo};
 use crate::app::App;
@@ -20,7 +20,7 @@ pub fn run(cli: &Cli, config: Config) -> anyhow::Result<i32> {
     let keymap = Keymap::load(&keymap_name, user_keys.as_deref())?;
     let mut repo = open_repo(cli, &config)?;
     if !repo.is_read_only() {
-        crate::services::pyramid::recompute(&mut repo, &config, Utc::now())?;
+        crate::services::pyramid::recompute(&mut repo, &config, Local::now().date_naive())?;
     }
     let theme = Theme::from_env(cli.ascii || config.ui.ascii);
     let mut app = App::new(repo, config, keymap, &keymap_name, theme);

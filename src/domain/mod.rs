@@ -4,4 +4,5 @@ pub mod model;
 pub mod money;
 pub mod pipeline;
 pub mod pyramid;
+pub mod rfm;
 pub mod text;

@@ -165,6 +165,9 @@ pub struct Customer {
     pub tier: Tier,
     pub tier_pin: Option<Tier>,
     pub contribution: Money,
+    /// RFM scores (R, F, M) over the pyramid's window; `None` without sales.
+    pub rfm: Option<(u8, u8, u8)>,
+    pub segment: Option<super::rfm::Segment>,
     pub credit_limit: Option<Money>,
     pub on_hold: bool,
     pub vip_level: Option<String>,

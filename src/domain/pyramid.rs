@@ -68,10 +68,11 @@ pub fn classify(inputs: &[ValueInput], t: Thresholds) -> Vec<(i64, Tier, Tier)> 
     out
 }
 
+/// A Low customer is rising fast when their contribution in the last 90
+/// days is positive and at least `rising_ratio_pct`% of the 90 days before.
 fn rising_or_low(i: &ValueInput, t: Thresholds) -> Tier {
-    let rising =
-        i.recent.0 > 0 && (i.recent.0 as i128) * 100 >= (i.previous.0.max(0) as i128) * t.rising_ratio_pct as i128;
-    if rising && i.previous.0 > 0 { Tier::Growth } else { Tier::Low }
+    let rising = i.recent.0 > 0 && (i.recent.0 as i128) * 100 >= (i.previous.0 as i128) * t.rising_ratio_pct as i128;
+    if rising { Tier::Growth } else { Tier::Low }
 }
 
 /// One band of the pyramid as the pane draws it.
@@ -138,6 +139,22 @@ mod tests {
         r.previous = Money(20);
         let out = tiers(&[v(1, 1000), r]);
         assert_eq!(out[1], (5, Tier::Growth));
+    }
+
+    #[test]
+    fn rising_needs_one_and_a_half_times_the_previous_quarter() {
+        let mut slow = v(6, 1);
+        slow.recent = Money(29);
+        slow.previous = Money(20);
+        let mut fresh = v(7, 1);
+        fresh.recent = Money(5);
+        let mut falling = v(8, 1);
+        falling.recent = Money(0);
+        falling.previous = Money(-5);
+        let out = tiers(&[v(1, 1000), slow, fresh, falling]);
+        assert_eq!(out[1], (6, Tier::Low));
+        assert_eq!(out[2], (7, Tier::Growth));
+        assert_eq!(out[3], (8, Tier::Low));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use ratatui::widgets::Paragraph;
 use super::widgets::{block, clean, fit};
 use super::{Effect, Env, Ui};
 use crate::app::Action;
-use crate::domain::model::{Contact, Customer, Deal, Interaction, Reminder};
+use crate::domain::model::{Contact, Customer, Deal, Interaction, Reminder, Tier};
 use crate::domain::money::Money;
 use crate::i18n::Txt;
 use crate::keymap::Context;
@@ -31,6 +31,8 @@ pub struct CardPane {
     balance: (Money, Money, Money),
     open_cases: i64,
     scroll: u16,
+    /// The tier chooser, when open: the highlighted choice (4 = unpin).
+    pin_choice: Option<usize>,
     body_lines: u16,
     body_height: u16,
     error: Option<String>,
@@ -71,7 +73,21 @@ impl CardPane {
         }
     }
 
-    pub fn handle(&mut self, action: Action, _env: &mut Env) -> Effect {
+    pub fn handle(&mut self, action: Action, env: &mut Env) -> Effect {
+        if let Some(choice) = &mut self.pin_choice {
+            match action {
+                Action::Up => *choice = choice.saturating_sub(1),
+                Action::Down => *choice = (*choice + 1).min(Tier::ALL.len()),
+                Action::Back | Action::Cancel | Action::PinTier => self.pin_choice = None,
+                Action::Open | Action::Submit => {
+                    let pin = Tier::ALL.get(*choice).copied();
+                    self.pin_choice = None;
+                    return self.save_pin(pin, env);
+                }
+                _ => {}
+            }
+            return Effect::None;
+        }
         let max = self.body_lines.saturating_sub(self.body_height);
         match action {
             Action::Up => self.scroll = self.scroll.saturating_sub(1),
@@ -84,9 +100,35 @@ impl CardPane {
                 return self.customer_id().map(Effect::LogInteraction).unwrap_or(Effect::None);
             }
             Action::Back => return Effect::Back,
+            Action::PinTier => {
+                let Some(c) = &self.customer else { return Effect::None };
+                self.pin_choice =
+                    Some(c.tier_pin.and_then(|t| Tier::ALL.iter().position(|x| *x == t)).unwrap_or(Tier::ALL.len()));
+            }
             _ => return Effect::Ignored,
         }
         Effect::None
+    }
+
+    /// Saves a tier pin (or its removal), refusing if someone else changed
+    /// the customer meanwhile.
+    fn save_pin(&mut self, pin: Option<Tier>, env: &mut Env) -> Effect {
+        let Some(mut c) = self.customer.clone() else { return Effect::None };
+        if c.tier_pin == pin {
+            return Effect::None;
+        }
+        c.tier_pin = pin;
+        match env.repo.update_customer(&c) {
+            Ok(_) => {
+                self.open(c.id, env);
+                Effect::Saved(Txt::Pinned2.get(env.config.language()).to_string())
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                self.open(c.id, env);
+                Effect::Error(msg)
+            }
+        }
     }
 
     pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
@@ -118,6 +160,32 @@ impl CardPane {
             all.extend(right);
             self.draw_body(f, body_area, all, ui);
         }
+        if let Some(choice) = self.pin_choice {
+            self.draw_pin_chooser(f, area, choice, ui);
+        }
+    }
+
+    fn draw_pin_chooser(&self, f: &mut Frame, area: Rect, choice: usize, ui: &Ui) {
+        let th = ui.theme;
+        let rect = super::widgets::centered(area, 44, Tier::ALL.len() as u16 + 3);
+        f.render_widget(ratatui::widgets::Clear, rect);
+        let bl = block(ui.t(Txt::PinTitle), th, true);
+        let inner = bl.inner(rect);
+        f.render_widget(bl, rect);
+        let names: Vec<&str> =
+            Tier::ALL.iter().map(|t| ui.t(Txt::tier(*t))).chain(std::iter::once(ui.t(Txt::Unpin))).collect();
+        let current = self.customer.as_ref().and_then(|c| c.tier_pin);
+        let lines: Vec<Line> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let cursor = if i == choice { th.cursor() } else { " " };
+                let mark = if Tier::ALL.get(i).copied() == current && current.is_some() { " *" } else { "" };
+                let style = if i == choice { th.selected() } else { Style::default() };
+                Line::from(Span::styled(fit(&format!("{cursor} {n}{mark}"), inner.width as usize, th), style))
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines), inner);
     }
 
     fn draw_body(&mut self, f: &mut Frame, area: Rect, lines: Vec<Line<'static>>, ui: &Ui) {
@@ -135,6 +203,12 @@ impl CardPane {
         let mut first = vec![Span::styled(ui.t(Txt::tier(tier)).to_string(), th.tier(tier))];
         if c.tier_pin.is_some() {
             first.push(Span::styled(format!(" ({})", ui.t(Txt::Pinned)), th.dim()));
+        }
+        if let Some((r, f, m)) = c.rfm {
+            first.push(Span::raw(format!("  RFM {r}{f}{m}")));
+        }
+        if let Some(s) = c.segment {
+            first.push(Span::styled(format!(" {}", ui.t(Txt::segment(s))), th.dim()));
         }
         if let Some(v) = &c.vip_level {
             first.push(Span::raw(format!("  {} {}", ui.t(Txt::Vip), clean(v, th))));

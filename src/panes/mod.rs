@@ -70,6 +70,8 @@ pub enum Effect {
     Back,
     /// Tell the user something (already translated).
     Status(String),
+    /// This pane wrote to the base: other panes must reload; then say so.
+    Saved(String),
     /// Something went wrong; nothing was lost (already translated).
     Error(String),
 }

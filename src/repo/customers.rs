@@ -7,10 +7,12 @@ use serde_json::json;
 use super::{Repo, RepoError, Result, audit, code, from_ts};
 use crate::domain::model::{Customer, CustomerKind, CustomerRow, CustomerStatus, NewCustomer, Tier};
 use crate::domain::money::Money;
+use crate::domain::rfm::Segment;
 use crate::domain::text::{fold, looks_like_phone, phone_digits, sanitize};
 
 const CUSTOMER_COLS: &str = "id, external_id, kind, name, company, email, phone, city, country, owner, status, \
-     tier, tier_pin, contribution, credit_limit, on_hold, vip_level, note, version, created_at, updated_at";
+     tier, tier_pin, contribution, credit_limit, on_hold, vip_level, note, version, created_at, updated_at,
+     rfm_r, rfm_f, rfm_m, rfm_segment";
 
 fn customer_from_row(r: &Row) -> rusqlite::Result<Customer> {
     Ok(Customer {
@@ -35,6 +37,11 @@ fn customer_from_row(r: &Row) -> rusqlite::Result<Customer> {
         version: r.get(18)?,
         created_at: from_ts(r.get(19)?),
         updated_at: from_ts(r.get(20)?),
+        rfm: match (r.get::<_, Option<u8>>(21)?, r.get::<_, Option<u8>>(22)?, r.get::<_, Option<u8>>(23)?) {
+            (Some(a), Some(b), Some(c)) => Some((a, b, c)),
+            _ => None,
+        },
+        segment: r.get::<_, Option<String>>(24)?.and_then(|s| Segment::parse(&s)),
     })
 }
 
@@ -126,7 +133,7 @@ pub(crate) fn insert_customer(tx: &Transaction, agent: &str, c: &NewCustomer) ->
         "create",
         "customer",
         id,
-        json!({"kind": c.kind.code(), "name": c.name, "company": c.company, "email": c.email, "phone": c.phone}),
+        json!({"kind": c.kind.code(), "name": c.name.trim(), "company": c.company, "email": c.email, "phone": c.phone}),
     )?;
     Ok(id)
 }
@@ -277,7 +284,7 @@ fn customer_changes(old: &Customer, new: &Customer) -> serde_json::Value {
         }
     };
     diff("kind", json!(old.kind.code()), json!(new.kind.code()));
-    diff("name", json!(old.name), json!(new.name));
+    diff("name", json!(old.name), json!(new.name.trim()));
     diff("company", json!(old.company), json!(new.company));
     diff("email", json!(old.email), json!(new.email));
     diff("phone", json!(old.phone), json!(new.phone));

@@ -108,7 +108,7 @@ impl Repo {
             return Err(RepoError::TooNew { path: shown, found: version, supported: schema::latest() });
         }
         if !read_only {
-            conn.pragma_update(None, "journal_mode", "WAL")?;
+            enable_wal(&conn)?;
             conn.pragma_update(None, "synchronous", "NORMAL")?;
         }
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -205,6 +205,28 @@ impl Repo {
     pub fn integrity_check(&self) -> Result<()> {
         let r: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         if r == "ok" { Ok(()) } else { Err(RepoError::Db(format!("integrity check failed: {r}"))) }
+    }
+}
+
+/// Switches the file to WAL unless it already is. The switch needs an
+/// exclusive lock and SQLite does not run the busy handler for it, so when
+/// several agents open a new file at once, retry until the busy timeout.
+fn enable_wal(conn: &Connection) -> Result<()> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        if mode.eq_ignore_ascii_case("wal") {
+            return Ok(());
+        }
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
+            Ok(_) => {}
+            Err(rusqlite::Error::SqliteFailure(f, _))
+                if f.code == rusqlite::ErrorCode::DatabaseBusy && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
 }
 

@@ -153,7 +153,10 @@ pub fn fill(repo: &mut Repo) {
         Ok(())
     })
     .unwrap();
-    rapport::services::pyramid::recompute(repo, &Config::default(), now()).unwrap();
+    let config = Config::default();
+    // A month ago, then today: the pyramid pane has a migration to show.
+    rapport::services::pyramid::recompute(repo, &config, (now() - Duration::days(30)).date_naive()).unwrap();
+    rapport::services::pyramid::recompute(repo, &config, now().date_naive()).unwrap();
 }
 
 /// An app on a fresh filled base, with the fixed clock.
