@@ -176,6 +176,9 @@ texts! {
     KeyOpen => "open", "打开";
     KeyLog => "log call", "记录";
     KeyBack => "back", "返回";
+    KeyPin => "pin tier", "指定层级";
+    KeyMigration => "moves", "迁移";
+    KeySnapshot => "snapshot", "快照";
     Error => "Error", "错误";
     DataChanged => "Updated with changes from another session.", "已载入其他会话的更改。";
 }

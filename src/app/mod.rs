@@ -444,17 +444,33 @@ impl App {
         let ctx = self.context();
         let hint =
             |a: Action, t: Txt| self.keymap.keys_for(ctx, a).into_iter().next().map(|k| format!("{k} {}", ui.t(t)));
-        let parts: Vec<String> = [
-            hint(Action::Help, Txt::KeyHelp),
-            hint(Action::Search, Txt::KeySearch),
-            hint(Action::Open, Txt::KeyOpen),
-            hint(Action::LogInteraction, Txt::KeyLog),
-            hint(Action::Back, Txt::KeyBack),
-            hint(Action::Quit, Txt::KeyQuit),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
+        let hints: &[(Action, Txt)] = match ctx {
+            Context::Card => &[
+                (Action::Help, Txt::KeyHelp),
+                (Action::LogInteraction, Txt::KeyLog),
+                (Action::PinTier, Txt::KeyPin),
+                (Action::Back, Txt::KeyBack),
+                (Action::Quit, Txt::KeyQuit),
+            ],
+            Context::Pyramid => &[
+                (Action::Help, Txt::KeyHelp),
+                (Action::Open, Txt::KeyOpen),
+                (Action::Migration, Txt::KeyMigration),
+                (Action::Snapshot, Txt::KeySnapshot),
+                (Action::Back, Txt::KeyBack),
+                (Action::Quit, Txt::KeyQuit),
+            ],
+            Context::SearchInput => &[(Action::Open, Txt::KeyOpen), (Action::Back, Txt::KeyBack)],
+            _ => &[
+                (Action::Help, Txt::KeyHelp),
+                (Action::Search, Txt::KeySearch),
+                (Action::Open, Txt::KeyOpen),
+                (Action::LogInteraction, Txt::KeyLog),
+                (Action::Back, Txt::KeyBack),
+                (Action::Quit, Txt::KeyQuit),
+            ],
+        };
+        let parts: Vec<String> = hints.iter().filter_map(|(a, t)| hint(*a, *t)).collect();
         let db = self.repo.path().file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         let left = parts.join("  ");
         let room = w.saturating_sub(crate::domain::text::width(&left) + 2);

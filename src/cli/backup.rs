@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{Cli, open_repo};
+use super::{Cli, open_existing_repo};
 use crate::config::Config;
 
 #[derive(Debug, Args)]
@@ -17,7 +17,7 @@ pub fn run(cli: &Cli, config: &Config, args: &BackupArgs) -> anyhow::Result<i32>
     if args.dest.exists() {
         anyhow::bail!("{} already exists; choose a new file name", args.dest.display());
     }
-    let repo = open_repo(cli, config)?;
+    let repo = open_existing_repo(cli, config)?;
     repo.backup_to(&args.dest)?;
     println!("backed up {} to {}", repo.path().display(), args.dest.display());
     Ok(0)

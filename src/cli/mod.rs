@@ -65,7 +65,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Demo(args)) => demo::run(&cli, &config, args),
         Some(Command::Backup(args)) => backup::run(&cli, &config, args),
         Some(Command::Check) => {
-            let repo = open_repo(&cli, &config)?;
+            let repo = Repo::open_existing(&db_path(&cli)?, &agent(&cli, &config))?;
             repo.integrity_check()?;
             println!(
                 "{}: ok (schema {}, {} customers)",
@@ -95,8 +95,17 @@ pub fn db_path(cli: &Cli) -> anyhow::Result<PathBuf> {
         .ok_or_else(|| anyhow::anyhow!("no data directory for this user: pass --db PATH or set RAPPORT_DB"))
 }
 
-/// Opens the base as the configured agent.
+/// Who changes are recorded as: `--user`, else the config, else the OS user.
+pub fn agent(cli: &Cli, config: &Config) -> String {
+    cli.user.clone().unwrap_or_else(|| config.agent())
+}
+
+/// Opens (creating if needed) the base as the configured agent.
 pub fn open_repo(cli: &Cli, config: &Config) -> anyhow::Result<Repo> {
-    let agent = cli.user.clone().unwrap_or_else(|| config.agent());
-    Ok(Repo::open(&db_path(cli)?, &agent)?)
+    Ok(Repo::open(&db_path(cli)?, &agent(cli, config))?)
+}
+
+/// Opens a base that must already exist (reports, exports, backups).
+pub fn open_existing_repo(cli: &Cli, config: &Config) -> anyhow::Result<Repo> {
+    Ok(Repo::open_existing(&db_path(cli)?, &agent(cli, config))?)
 }

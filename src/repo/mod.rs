@@ -125,6 +125,15 @@ impl Repo {
         Ok(repo)
     }
 
+    /// Opens an existing base; a missing file is an error, not a new base
+    /// (for commands that only read or copy).
+    pub fn open_existing(path: &Path, agent: &str) -> Result<Repo> {
+        if !path.exists() {
+            return Err(RepoError::Open { path: path.display().to_string(), detail: "no such file".into() });
+        }
+        Repo::open(path, agent)
+    }
+
     fn migrate(&mut self, from: i64) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Someone else may have migrated while we waited for the lock.

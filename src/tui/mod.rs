@@ -80,7 +80,8 @@ fn event_loop(app: &mut App, guard: &mut TerminalGuard, signals: &Signals) -> an
 }
 
 fn is_hangup(e: &std::io::Error) -> bool {
-    matches!(e.kind(), std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::Other) || e.raw_os_error() == Some(5)
+    // EPIPE, EIO (a hung-up tty) and ENXIO (the device is gone).
+    e.kind() == std::io::ErrorKind::BrokenPipe || matches!(e.raw_os_error(), Some(5 | 6))
 }
 
 /// Flushes stdout, ignoring a terminal that is gone.
