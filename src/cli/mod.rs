@@ -3,6 +3,7 @@
 mod backup;
 mod demo;
 mod open;
+mod report;
 
 use std::path::PathBuf;
 
@@ -42,6 +43,8 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Copy the database with SQLite's online backup (safe while in use).
     Backup(backup::BackupArgs),
+    /// Print a pane's figures as text or JSON (pyramid).
+    Report(report::ReportArgs),
     /// Check the database file's integrity and schema.
     Check,
 }
@@ -64,6 +67,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         None => open::run(&cli, config),
         Some(Command::Demo(args)) => demo::run(&cli, &config, args),
         Some(Command::Backup(args)) => backup::run(&cli, &config, args),
+        Some(Command::Report(args)) => report::run(&cli, &config, args),
         Some(Command::Check) => {
             let repo = Repo::open_existing(&db_path(&cli)?, &agent(&cli, &config))?;
             repo.integrity_check()?;
@@ -93,6 +97,17 @@ pub fn db_path(cli: &Cli) -> anyhow::Result<PathBuf> {
         .clone()
         .or_else(crate::paths::default_db_path)
         .ok_or_else(|| anyhow::anyhow!("no data directory for this user: pass --db PATH or set RAPPORT_DB"))
+}
+
+/// Writes a command's output to stdout. A reader that went away (`| head`)
+/// is not an error.
+pub fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }
 
 /// Who changes are recorded as: `--user`, else the config, else the OS user.

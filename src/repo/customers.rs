@@ -300,3 +300,27 @@ fn customer_changes(old: &Customer, new: &Customer) -> serde_json::Value {
     diff("external_id", json!(old.external_id), json!(new.external_id));
     serde_json::Value::Object(m)
 }
+
+/// A customer's id, name and external id, for reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerLabel {
+    pub id: i64,
+    pub name: String,
+    pub external_id: Option<String>,
+}
+
+impl Repo {
+    /// Every active customer's label, by id.
+    pub fn customer_labels(&self) -> Result<std::collections::HashMap<i64, CustomerLabel>> {
+        let mut st =
+            self.conn().prepare_cached("SELECT id, name, external_id FROM customers WHERE status = 'active'")?;
+        let rows =
+            st.query_map([], |r| Ok(CustomerLabel { id: r.get(0)?, name: r.get(1)?, external_id: r.get(2)? }))?;
+        let mut out = std::collections::HashMap::new();
+        for row in rows {
+            let l = row?;
+            out.insert(l.id, l);
+        }
+        Ok(out)
+    }
+}
