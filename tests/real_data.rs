@@ -46,9 +46,7 @@ fn expected_tiers(contrib: &[(i64, i64, i64, i64)]) -> HashMap<i64, Tier> {
             Tier::Negative
         } else if c > 0 && (cum as i128) * 100 < total as i128 * 50 {
             Tier::Top
-        } else if c > 0 && (cum as i128) * 100 < total as i128 * 80 {
-            Tier::Growth
-        } else if rising {
+        } else if (c > 0 && (cum as i128) * 100 < total as i128 * 80) || rising {
             Tier::Growth
         } else {
             Tier::Low
