@@ -117,6 +117,7 @@ texts! {
     NoMigrationYet => "Only one snapshot so far: moves show from the second day on (or press s tomorrow).", "目前只有一次快照：从第二天起可查看迁移。";
     NobodyMoved => "Nobody changed tier between the two snapshots.", "两次快照之间没有客户变动层级。";
     TopDropped => "TOP DROPPED", "顶层客户下滑";
+    Recomputing => "Recomputing the pyramid…", "正在重新计算客户金字塔…";
     SnapshotTaken => "Tiers recomputed and snapshot taken for", "已重新计算层级并保存快照：";
     ColContribution => "Contribution", "贡献";
     ColSegment => "Segment", "细分";

@@ -285,3 +285,31 @@ fn pinning_a_customer_shows_everywhere_and_unpinning_restores() {
     let audit = app.repo.audit_for("customer", id).unwrap();
     assert!(audit.iter().filter(|e| e.changes.contains("tier_pin")).count() == 2, "{audit:?}");
 }
+
+#[test]
+fn snapshot_key_recomputes_in_the_background() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    press(&mut app, KeyCode::Char('2'));
+    // A sale makes Famille Dubois the biggest customer once recomputed.
+    let id = app.repo.search_customers("famille", 0, 1).unwrap()[0].id;
+    app.repo
+        .create_transaction(&rapport::domain::model::NewTransaction {
+            customer_id: id,
+            external_id: None,
+            kind: rapport::domain::model::TxKind::Sale,
+            amount: rapport::domain::money::Money(5_000_000),
+            occurred_at: common::days_ago(1),
+            reference: None,
+        })
+        .unwrap();
+    assert_eq!(app.repo.customer(id).unwrap().tier, rapport::domain::model::Tier::Low);
+    press(&mut app, KeyCode::Char('s'));
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("Recomputing the pyramid"), "{screen}");
+    app.wait_recompute();
+    assert_eq!(app.repo.customer(id).unwrap().tier, rapport::domain::model::Tier::Top);
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("snapshot taken for 2026-11-25"), "{screen}");
+    assert!(screen.contains("total 50,400.00"), "{screen}");
+}

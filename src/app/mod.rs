@@ -73,6 +73,8 @@ pub struct App {
     pub quit: bool,
     /// A fixed clock for tests; `None` is the system clock.
     pub fixed_now: Option<DateTime<Utc>>,
+    /// A pyramid recompute running on its own connection, if any.
+    recompute: Option<std::sync::mpsc::Receiver<Result<chrono::NaiveDate, String>>>,
     data_version: i64,
 }
 
@@ -100,6 +102,7 @@ impl App {
             pending: Vec::new(),
             quit: false,
             fixed_now: None,
+            recompute: None,
             data_version,
         };
         app.reload_all();
@@ -171,6 +174,63 @@ impl App {
             }
             _ => false,
         }
+    }
+
+    /// Recomputes the pyramid as of today on a thread with its own
+    /// connection, so the screen stays responsive on a large base; panes
+    /// reload when it is done.
+    pub fn start_recompute(&mut self) {
+        if self.repo.is_read_only() || self.recompute.is_some() {
+            return;
+        }
+        let path = self.repo.path().to_path_buf();
+        let agent = self.repo.agent().to_string();
+        let config = self.config.clone();
+        let day = self.now().with_timezone(&chrono::Local).date_naive();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let result = Repo::open(&path, &agent)
+                .and_then(|mut repo| crate::services::pyramid::recompute(&mut repo, &config, day))
+                .map(|_| day)
+                .map_err(|e| e.to_string());
+            let _ = tx.send(result);
+        });
+        self.recompute = Some(rx);
+        self.status = Some(Status { text: Txt::Recomputing.get(self.lang).to_string(), error: false });
+    }
+
+    /// Waits for a running recompute (tests, scripts).
+    pub fn wait_recompute(&mut self) {
+        if let Some(rx) = self.recompute.take() {
+            let result = rx.recv().unwrap_or_else(|_| Err("the recompute stopped".into()));
+            self.finish_recompute(result);
+        }
+    }
+
+    /// Called on every turn of the loop: whether a background job finished
+    /// (and the screen changed).
+    pub fn poll_jobs(&mut self) -> bool {
+        let Some(rx) = &self.recompute else { return false };
+        match rx.try_recv() {
+            Ok(result) => {
+                self.recompute = None;
+                self.finish_recompute(result);
+                true
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => false,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                self.recompute = None;
+                true
+            }
+        }
+    }
+
+    fn finish_recompute(&mut self, result: Result<chrono::NaiveDate, String>) {
+        self.status = Some(match result {
+            Ok(day) => Status { text: format!("{} {day}", Txt::SnapshotTaken.get(self.lang)), error: false },
+            Err(e) => Status { text: e, error: true },
+        });
+        self.after_write();
     }
 
     /// The context whose bindings apply now.
@@ -332,6 +392,7 @@ impl App {
                 self.form = Some(LogForm::new(id, &name, self.now()));
             }
             Effect::Back => self.view = self.card_from,
+            Effect::Recompute => self.start_recompute(),
             Effect::Status(text) => self.status = Some(Status { text, error: false }),
             Effect::Saved(text) => {
                 self.after_write();

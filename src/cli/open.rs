@@ -2,8 +2,6 @@
 
 use std::io::IsTerminal;
 
-use chrono::Local;
-
 use super::{Cli, open_repo};
 use crate::app::App;
 use crate::config::Config;
@@ -18,12 +16,11 @@ pub fn run(cli: &Cli, config: Config) -> anyhow::Result<i32> {
     let keymap_name = cli.keymap.clone().unwrap_or_else(|| config.ui.keymap.clone());
     let user_keys = crate::paths::user_keymap_file();
     let keymap = Keymap::load(&keymap_name, user_keys.as_deref())?;
-    let mut repo = open_repo(cli, &config)?;
-    if !repo.is_read_only() {
-        crate::services::pyramid::recompute(&mut repo, &config, Local::now().date_naive())?;
-    }
+    let repo = open_repo(cli, &config)?;
     let theme = Theme::from_env(cli.ascii || config.ui.ascii);
     let mut app = App::new(repo, config, keymap, &keymap_name, theme);
+    // Today's tiers and snapshot, computed beside the screen.
+    app.start_recompute();
     if let Some(number) = &cli.phone {
         app.open_phone(number);
     }

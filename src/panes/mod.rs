@@ -72,6 +72,8 @@ pub enum Effect {
     Status(String),
     /// This pane wrote to the base: other panes must reload; then say so.
     Saved(String),
+    /// Recompute the pyramid (and snapshot it) in the background.
+    Recompute,
     /// Something went wrong; nothing was lost (already translated).
     Error(String),
 }

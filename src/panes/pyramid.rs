@@ -129,16 +129,7 @@ impl PyramidPane {
                 };
                 return Effect::None;
             }
-            Action::Snapshot => {
-                let today = env.today();
-                return match crate::services::pyramid::recompute(env.repo, env.config, today) {
-                    Ok(_) => {
-                        self.reload(env);
-                        Effect::Status(format!("{} {today}", Txt::SnapshotTaken.get(env.config.language())))
-                    }
-                    Err(e) => Effect::Error(e.to_string()),
-                };
-            }
+            Action::Snapshot => return Effect::Recompute,
             _ => {}
         }
         match &mut self.mode {

@@ -68,13 +68,13 @@ fn event_loop(app: &mut App, guard: &mut TerminalGuard, signals: &Signals) -> an
                 Ok(_) => {}
                 Err(_) => return Ok(Exit::HungUp),
             },
-            Ok(false) => {
-                if last_poll.elapsed() >= CHANGE_POLL {
-                    last_poll = Instant::now();
-                    dirty |= app.poll_changes();
-                }
-            }
+            Ok(false) => {}
             Err(_) => return Ok(Exit::HungUp),
+        }
+        dirty |= app.poll_jobs();
+        if last_poll.elapsed() >= CHANGE_POLL {
+            last_poll = Instant::now();
+            dirty |= app.poll_changes();
         }
     }
 }
