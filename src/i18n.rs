@@ -117,6 +117,17 @@ texts! {
     NoMigrationYet => "Only one snapshot so far: moves show from the second day on (or press s tomorrow).", "目前只有一次快照：从第二天起可查看迁移。";
     NobodyMoved => "Nobody changed tier between the two snapshots.", "两次快照之间没有客户变动层级。";
     TopDropped => "TOP DROPPED", "顶层客户下滑";
+    SnoozeTitle => "Snooze", "推迟";
+    SnoozeUntil => "Until", "推迟到";
+    SnoozeHint => "+1 a day, +7 a week, tomorrow, or YYYY-MM-DD; enter to save", "+1 一天，+7 一周，tomorrow 或 YYYY-MM-DD；回车保存";
+    ErrSnoozeFuture => "Snooze to a day after today.", "请推迟到今天之后的日期。";
+    Snoozed => "Snoozed until", "已推迟到";
+    DoneReminder => "Done.", "已完成。";
+    DoneRecurs => "Done; it comes back on", "已完成；下次提醒：";
+    DoneKept => "Promise kept.", "承诺已兑现。";
+    DoneLate => "Promise kept, late.", "承诺已兑现（逾期）。";
+    KeyDone => "done", "完成";
+    KeySnooze => "snooze", "推迟";
     Recomputing => "Recomputing the pyramid…", "正在重新计算客户金字塔…";
     SnapshotTaken => "Tiers recomputed and snapshot taken for", "已重新计算层级并保存快照：";
     ColContribution => "Contribution", "贡献";

@@ -313,3 +313,53 @@ fn snapshot_key_recomputes_in_the_background() {
     assert!(screen.contains("snapshot taken for 2026-11-25"), "{screen}");
     assert!(screen.contains("total 50,400.00"), "{screen}");
 }
+
+#[test]
+fn care_done_logs_a_call_and_snooze_moves_a_reminder_and_both_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    press(&mut app, KeyCode::Char('4'));
+    let due = |app: &App| app.repo.due_items(common::now() + chrono::Duration::hours(14), 0, 50).unwrap();
+    let before = due(&app);
+    assert_eq!(before.len(), 4);
+    // First line: 山田太郎's follow-up (Top). Done, then the call form opens.
+    assert_eq!(before[0].customer_name, "山田太郎");
+    press(&mut app, KeyCode::Char('d'));
+    assert!(app.form.is_some(), "done should offer to log the interaction");
+    type_text(&mut app, "Followed up, all fine");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.form.is_none());
+    let yamada = before[0].customer_id;
+    assert_eq!(app.repo.recent_interactions(yamada, 1).unwrap()[0].summary, "Followed up, all fine");
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(!screen.contains("フォローアップの電話"), "{screen}");
+    // Zoë's overdue call-back (Growth) is first now: snooze it a week.
+    assert_eq!(due(&app)[0].customer_name, "Zoë Ångström");
+    press(&mut app, KeyCode::Char('z'));
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("Snooze · Zoë Ångström"), "{screen}");
+    press(&mut app, KeyCode::Backspace);
+    type_text(&mut app, "7");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.snooze.is_none());
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("Snoozed until 2026-12-02"), "{screen}");
+    // The promise (Acme) is first now: a promise keeps its date.
+    press(&mut app, KeyCode::Char('z'));
+    press(&mut app, KeyCode::Enter);
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("only reminders can be snoozed"), "{screen}");
+    let after = due(&app);
+    assert_eq!(after.len(), 2, "{after:?}");
+    drop(app);
+
+    // Reopen the same base: both states were saved.
+    let repo = rapport::repo::Repo::open(&dir.path().join("ui.db"), "alice").unwrap();
+    let zoe = repo.search_customers("zoe", 0, 1).unwrap()[0].id;
+    let r = repo.open_reminders_of(zoe).unwrap();
+    assert_eq!(r[0].status, rapport::domain::model::ReminderStatus::Snoozed);
+    assert_eq!(r[0].due_at.date_naive(), chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap());
+    assert!(repo.open_reminders_of(yamada).unwrap().iter().all(|r| r.note != "フォローアップの電話"));
+    let audit = repo.audit_for("reminder", before[0].id).unwrap();
+    assert!(audit.iter().any(|e| e.action == "done"), "{audit:?}");
+}

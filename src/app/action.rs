@@ -57,6 +57,10 @@ pub enum Action {
     Snapshot,
     /// Card: pin the customer to a tier by hand, or unpin.
     PinTier,
+    /// Care: mark the selected item done (then offer to log the interaction).
+    Done,
+    /// Care: snooze the selected reminder (a day, a week, a date).
+    Snooze,
     /// Does nothing: bind a key to it to switch that key off.
     Noop,
 }
@@ -93,6 +97,8 @@ impl Action {
         Action::Migration,
         Action::Snapshot,
         Action::PinTier,
+        Action::Done,
+        Action::Snooze,
         Action::Noop,
     ];
 }

@@ -22,6 +22,7 @@ use crate::panes::help::HelpPane;
 use crate::panes::log_form::LogForm;
 use crate::panes::pipeline::PipelinePane;
 use crate::panes::pyramid::PyramidPane;
+use crate::panes::snooze_form::SnoozeForm;
 use crate::panes::widgets::fit;
 use crate::panes::{Effect, Env, Ui};
 use crate::repo::Repo;
@@ -68,6 +69,7 @@ pub struct App {
     pub card: CardPane,
     pub help: Option<HelpPane>,
     pub form: Option<LogForm>,
+    pub snooze: Option<SnoozeForm>,
     pub status: Option<Status>,
     pending: Vec<Key>,
     pub quit: bool,
@@ -98,6 +100,7 @@ impl App {
             card: CardPane::default(),
             help: None,
             form: None,
+            snooze: None,
             status: None,
             pending: Vec::new(),
             quit: false,
@@ -241,6 +244,9 @@ impl App {
         if let Some(f) = &self.form {
             return f.context();
         }
+        if let Some(f) = &self.snooze {
+            return f.context();
+        }
         match self.view {
             View::Customers => self.customers.context(),
             View::Pyramid => self.pyramid.context(),
@@ -296,6 +302,14 @@ impl App {
             }
             return;
         }
+        if let Some(form) = &mut self.snooze {
+            match ev.code {
+                KeyCode::Char(c) if !ctrl => form.type_char(c),
+                KeyCode::Backspace => form.backspace(),
+                _ => {}
+            }
+            return;
+        }
         let (mut env, customers, ..) = self.env();
         match ev.code {
             KeyCode::Char('u') if ctrl => customers.clear_query(&mut env),
@@ -329,6 +343,17 @@ impl App {
                 return;
             }
             self.apply(effect);
+            return;
+        }
+        if let Some(form) = &mut self.snooze {
+            let mut env = Env { repo: &mut self.repo, config: &self.config, now };
+            let effect = form.handle(action, &mut env);
+            if effect != Effect::None {
+                self.snooze = None;
+            }
+            if effect != Effect::Back {
+                self.apply(effect);
+            }
             return;
         }
         let view = self.view;
@@ -393,6 +418,12 @@ impl App {
             }
             Effect::Back => self.view = self.card_from,
             Effect::Recompute => self.start_recompute(),
+            Effect::SavedThenLog(text, id) => {
+                self.after_write();
+                self.status = Some(Status { text, error: false });
+                self.apply(Effect::LogInteraction(id));
+            }
+            Effect::Snooze(item) => self.snooze = Some(SnoozeForm::new(item)),
             Effect::Status(text) => self.status = Some(Status { text, error: false }),
             Effect::Saved(text) => {
                 self.after_write();
@@ -465,6 +496,9 @@ impl App {
         if let Some(form) = &self.form {
             form.render(f, body, &ui);
         }
+        if let Some(form) = &self.snooze {
+            form.render(f, body, &ui);
+        }
         if let Some(h) = &mut self.help {
             h.render(f, body, &ui, &self.keymap_name);
         }
@@ -522,6 +556,14 @@ impl App {
                 (Action::Quit, Txt::KeyQuit),
             ],
             Context::SearchInput => &[(Action::Open, Txt::KeyOpen), (Action::Back, Txt::KeyBack)],
+            Context::Care => &[
+                (Action::Help, Txt::KeyHelp),
+                (Action::Done, Txt::KeyDone),
+                (Action::Snooze, Txt::KeySnooze),
+                (Action::Open, Txt::KeyOpen),
+                (Action::LogInteraction, Txt::KeyLog),
+                (Action::Quit, Txt::KeyQuit),
+            ],
             _ => &[
                 (Action::Help, Txt::KeyHelp),
                 (Action::Search, Txt::KeySearch),

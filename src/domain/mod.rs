@@ -4,5 +4,6 @@ pub mod model;
 pub mod money;
 pub mod pipeline;
 pub mod pyramid;
+pub mod recurrence;
 pub mod rfm;
 pub mod text;

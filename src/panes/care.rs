@@ -13,7 +13,7 @@ use super::{Effect, Env, Ui};
 use crate::app::Action;
 use crate::i18n::Txt;
 use crate::keymap::Context;
-use crate::repo::reminders::{DueItem, DueSource};
+use crate::repo::reminders::{Done, DueItem, DueSource};
 
 const WINDOW: usize = 200;
 
@@ -87,6 +87,27 @@ impl CarePane {
             Action::LogInteraction => {
                 return self.selected_item().map_or(Effect::None, |i| Effect::LogInteraction(i.customer_id));
             }
+            Action::Done => {
+                let Some(item) = self.selected_item().cloned() else { return Effect::None };
+                let lang = env.config.language();
+                return match env.repo.complete_due(&item, env.now) {
+                    Ok(done) => {
+                        let msg = match done {
+                            Done::Reminder => Txt::DoneReminder.get(lang).to_string(),
+                            Done::Recurs(next) => format!(
+                                "{} {}",
+                                Txt::DoneRecurs.get(lang),
+                                next.with_timezone(&Local).format("%Y-%m-%d")
+                            ),
+                            Done::Kept => Txt::DoneKept.get(lang).to_string(),
+                            Done::Late => Txt::DoneLate.get(lang).to_string(),
+                        };
+                        Effect::SavedThenLog(msg, item.customer_id)
+                    }
+                    Err(e) => Effect::Error(e.to_string()),
+                };
+            }
+            Action::Snooze => return self.selected_item().cloned().map_or(Effect::None, Effect::Snooze),
             _ => return Effect::Ignored,
         }
         self.fill(env);

@@ -8,6 +8,7 @@ pub mod help;
 pub mod log_form;
 pub mod pipeline;
 pub mod pyramid;
+pub mod snooze_form;
 pub mod widgets;
 
 use chrono::{DateTime, Local, NaiveDate, Utc};
@@ -72,6 +73,10 @@ pub enum Effect {
     Status(String),
     /// This pane wrote to the base: other panes must reload; then say so.
     Saved(String),
+    /// Written; now offer to log the interaction with this customer.
+    SavedThenLog(String, i64),
+    /// Ask when to snooze this item until.
+    Snooze(crate::repo::reminders::DueItem),
     /// Recompute the pyramid (and snapshot it) in the background.
     Recompute,
     /// Something went wrong; nothing was lost (already translated).

@@ -7,12 +7,13 @@ use serde_json::json;
 
 use super::{Repo, RepoError, Result, audit, code, from_ts, ts};
 use crate::domain::model::{NewReminder, Reminder, ReminderKind, ReminderStatus, Tier};
+use crate::domain::recurrence::Recurrence;
 
 /// Inserts a reminder. A rule-made reminder (with an origin) is made at
 /// most once per occasion: returns `None` when it already exists.
 pub(crate) fn insert_reminder(tx: &Transaction, agent: &str, r: &NewReminder) -> Result<Option<i64>> {
-    if r.recurrence.as_deref().is_some_and(|s| s.trim().is_empty()) {
-        return Err(RepoError::Invalid("an empty recurrence".into()));
+    if let Some(rec) = &r.recurrence {
+        Recurrence::parse(rec).map_err(RepoError::Invalid)?;
     }
     let now = Utc::now().timestamp();
     let (rule, occasion) = match &r.origin {
@@ -73,6 +74,21 @@ pub struct DueItem {
     pub what: String,
     pub due_at: DateTime<Utc>,
     pub owner: Option<String>,
+    /// The row's version when read, for the optimistic check on change.
+    pub version: i64,
+}
+
+/// What marking a due item done did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Done {
+    /// The reminder is done.
+    Reminder,
+    /// The reminder is done and its next occurrence is due then.
+    Recurs(DateTime<Utc>),
+    /// The promise was kept (on time).
+    Kept,
+    /// The promise was kept, but after its due time.
+    Late,
 }
 
 impl Repo {
@@ -110,19 +126,19 @@ impl Repo {
     /// customer's tier (Top first), then due time. A window of `limit` rows.
     pub fn due_items(&self, until: DateTime<Utc>, offset: usize, limit: usize) -> Result<Vec<DueItem>> {
         let mut st = self.conn().prepare_cached(
-            "SELECT src, id, customer_id, name, tier, kind, what, due_at, owner FROM (
+            "SELECT src, id, customer_id, name, tier, kind, what, due_at, owner, version FROM (
                  SELECT 0 AS src, r.id, r.customer_id, c.name, coalesce(c.tier_pin, c.tier) AS tier, r.kind,
-                        r.note AS what, r.due_at, r.owner
+                        r.note AS what, r.due_at, r.owner, r.version
                  FROM reminders r JOIN customers c ON c.id = r.customer_id
                  WHERE r.status IN ('open', 'snoozed') AND r.due_at < ?1
                  UNION ALL
                  SELECT 1, p.id, p.customer_id, c.name, coalesce(c.tier_pin, c.tier), 'promise', p.text, p.due_at,
-                        p.agent
+                        p.agent, p.version
                  FROM promises p JOIN customers c ON c.id = p.customer_id
                  WHERE p.status = 'open' AND p.due_at < ?1
                  UNION ALL
                  SELECT 2, k.id, k.customer_id, c.name, coalesce(c.tier_pin, c.tier), k.severity, k.title,
-                        k.deadline_at, k.owner
+                        k.deadline_at, k.owner, k.version
                  FROM cases k JOIN customers c ON c.id = k.customer_id
                  WHERE k.status = 'open' AND k.deadline_at < ?1
              )
@@ -144,9 +160,98 @@ impl Repo {
                 what: r.get(6)?,
                 due_at: from_ts(r.get(7)?),
                 owner: r.get(8)?,
+                version: r.get(9)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Marks a due item done at `at`: a reminder is done (a recurring one
+    /// comes back at its next occurrence), a promise is kept (late if after
+    /// its due time). Complaints close through their 4A checklist, not here.
+    /// Refused with `Conflict` if someone changed the item since it was read.
+    pub fn complete_due(&mut self, item: &DueItem, at: DateTime<Utc>) -> Result<Done> {
+        self.write(|tx, agent| match item.source {
+            DueSource::Reminder => {
+                let rec: Option<(String, i64, String, String, Option<String>)> = tx
+                    .query_row(
+                        "SELECT kind, customer_id, note, coalesce(recurrence, ''), owner FROM reminders WHERE id = ?1",
+                        [item.id],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                    )
+                    .ok();
+                let n = tx
+                    .prepare_cached(
+                        "UPDATE reminders SET status = 'done', done_at = ?3, version = version + 1, updated_at = ?3
+                         WHERE id = ?1 AND version = ?2 AND status IN ('open', 'snoozed')",
+                    )?
+                    .execute(params![item.id, item.version, ts(at)])?;
+                if n == 0 {
+                    return Err(RepoError::Conflict { entity: "reminder", id: item.id });
+                }
+                audit::record(tx, agent, "done", "reminder", item.id, json!({"status": ["open", "done"]}))?;
+                let Some((kind, customer_id, note, rec, owner)) = rec else { return Ok(Done::Reminder) };
+                if rec.is_empty() {
+                    return Ok(Done::Reminder);
+                }
+                let (next, anchored) = Recurrence::parse(&rec).map_err(RepoError::Invalid)?.next(item.due_at);
+                insert_reminder(
+                    tx,
+                    agent,
+                    &NewReminder {
+                        customer_id,
+                        kind: ReminderKind::parse(&kind).map_err(RepoError::Invalid)?,
+                        due_at: next,
+                        note,
+                        owner,
+                        recurrence: Some(anchored.code()),
+                        origin: None,
+                    },
+                )?;
+                Ok(Done::Recurs(next))
+            }
+            DueSource::Promise => {
+                let late = at > item.due_at;
+                let status = if late { "late" } else { "kept" };
+                let n = tx
+                    .prepare_cached(
+                        "UPDATE promises SET status = ?3, done_at = ?4, version = version + 1, updated_at = ?4
+                         WHERE id = ?1 AND version = ?2 AND status = 'open'",
+                    )?
+                    .execute(params![item.id, item.version, status, ts(at)])?;
+                if n == 0 {
+                    return Err(RepoError::Conflict { entity: "promise", id: item.id });
+                }
+                audit::record(tx, agent, "done", "promise", item.id, json!({"status": ["open", status]}))?;
+                Ok(if late { Done::Late } else { Done::Kept })
+            }
+            DueSource::Case => {
+                Err(RepoError::Invalid("a complaint is closed through its 4A checklist, not marked done".into()))
+            }
+        })
+    }
+
+    /// Moves an open reminder's due time to `until` (snoozed). Promises keep
+    /// the date that was promised, and complaints their deadline.
+    pub fn snooze_due(&mut self, item: &DueItem, until: DateTime<Utc>) -> Result<()> {
+        if item.source != DueSource::Reminder {
+            return Err(RepoError::Invalid(
+                "only reminders can be snoozed: a promise keeps the date promised, a complaint its deadline".into(),
+            ));
+        }
+        self.write(|tx, agent| {
+            let n = tx
+                .prepare_cached(
+                    "UPDATE reminders SET status = 'snoozed', due_at = ?3, version = version + 1, updated_at = ?4
+                     WHERE id = ?1 AND version = ?2 AND status IN ('open', 'snoozed')",
+                )?
+                .execute(params![item.id, item.version, ts(until), Utc::now().timestamp()])?;
+            if n == 0 {
+                return Err(RepoError::Conflict { entity: "reminder", id: item.id });
+            }
+            audit::record(tx, agent, "snooze", "reminder", item.id, json!({"due_at": [ts(item.due_at), ts(until)]}))?;
+            Ok(())
+        })
     }
 
     /// Counts of open items due before `until`: (reminders, promises, cases).
