@@ -191,12 +191,12 @@ fn logging_a_call_saves_it_and_shows_it_on_the_card() {
     press(&mut app, KeyCode::Char('l'));
     // Enter on an empty summary is refused, nothing saved.
     press(&mut app, KeyCode::Enter);
-    assert!(app.form.is_some());
+    assert!(app.overlay.is_some());
     let screen = text(&draw(&mut app, 80, 24));
     assert!(screen.contains("A summary is required"), "{screen}");
     type_text(&mut app, "Wants the quote in CAD");
     press(&mut app, KeyCode::Enter);
-    assert!(app.form.is_none());
+    assert!(app.overlay.is_none());
     let screen = text(&draw(&mut app, 80, 24));
     assert!(screen.contains("Interaction saved"), "{screen}");
     assert!(screen.contains("Wants the quote in CAD"), "{screen}");
@@ -223,14 +223,14 @@ fn a_promise_needs_a_valid_due_date() {
     press(&mut app, KeyCode::Tab); // due
     type_text(&mut app, "2026-02-30");
     press(&mut app, KeyCode::Enter);
-    assert!(app.form.is_some(), "an impossible date was accepted");
+    assert!(app.overlay.is_some(), "an impossible date was accepted");
     assert_eq!(app.repo.interaction_count(id).unwrap(), before, "something was saved");
     for _ in 0.."2026-02-30".len() {
         press(&mut app, KeyCode::Backspace);
     }
     type_text(&mut app, "tomorrow");
     press(&mut app, KeyCode::Enter);
-    assert!(app.form.is_none());
+    assert!(app.overlay.is_none());
     assert_eq!(app.repo.interaction_count(id).unwrap(), before + 1);
     let promises = app.repo.open_promises_of(id).unwrap();
     assert_eq!(promises.len(), 1);
@@ -325,10 +325,10 @@ fn care_done_logs_a_call_and_snooze_moves_a_reminder_and_both_survive_a_restart(
     // First line: 山田太郎's follow-up (Top). Done, then the call form opens.
     assert_eq!(before[0].customer_name, "山田太郎");
     press(&mut app, KeyCode::Char('d'));
-    assert!(app.form.is_some(), "done should offer to log the interaction");
+    assert!(app.overlay.is_some(), "done should offer to log the interaction");
     type_text(&mut app, "Followed up, all fine");
     press(&mut app, KeyCode::Enter);
-    assert!(app.form.is_none());
+    assert!(app.overlay.is_none());
     let yamada = before[0].customer_id;
     assert_eq!(app.repo.recent_interactions(yamada, 1).unwrap()[0].summary, "Followed up, all fine");
     let screen = text(&draw(&mut app, 80, 24));
@@ -341,14 +341,14 @@ fn care_done_logs_a_call_and_snooze_moves_a_reminder_and_both_survive_a_restart(
     press(&mut app, KeyCode::Backspace);
     type_text(&mut app, "7");
     press(&mut app, KeyCode::Enter);
-    assert!(app.snooze.is_none());
+    assert!(app.overlay.is_none());
     let screen = text(&draw(&mut app, 80, 24));
     assert!(screen.contains("Snoozed until 2026-12-02"), "{screen}");
     // The promise (Acme) is first now: a promise keeps its date.
     press(&mut app, KeyCode::Char('z'));
-    press(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none());
     let screen = text(&draw(&mut app, 80, 24));
-    assert!(screen.contains("only reminders can be snoozed"), "{screen}");
+    assert!(screen.contains("Only reminders can be snoozed"), "{screen}");
     let after = due(&app);
     assert_eq!(after.len(), 2, "{after:?}");
     drop(app);
@@ -362,4 +362,113 @@ fn care_done_logs_a_call_and_snooze_moves_a_reminder_and_both_survive_a_restart(
     assert!(repo.open_reminders_of(yamada).unwrap().iter().all(|r| r.note != "フォローアップの電話"));
     let audit = repo.audit_for("reminder", before[0].id).unwrap();
     assert!(audit.iter().any(|e| e.action == "done"), "{audit:?}");
+}
+
+fn deal_by_title(app: &App, title: &str) -> rapport::domain::model::Deal {
+    let id: i64 = (1..50).find(|id| app.repo.deal(*id).map(|d| d.title == title).unwrap_or(false)).unwrap();
+    app.repo.deal(id).unwrap()
+}
+
+#[test]
+fn pipeline_moves_wins_and_loses_deals_with_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    press(&mut app, KeyCode::Char('3'));
+    // The Lead column is selected; its only card is Zoë's "Studio upgrade".
+    press(&mut app, KeyCode::Char('>'));
+    let d = deal_by_title(&app, "Studio upgrade");
+    assert_eq!(d.stage, "Qualified");
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("Moved to Qualified"), "{screen}");
+    // The selection followed the deal: move it back, then forward twice.
+    press(&mut app, KeyCode::Char('<'));
+    assert_eq!(deal_by_title(&app, "Studio upgrade").stage, "Lead");
+    press(&mut app, KeyCode::Char('>'));
+    press(&mut app, KeyCode::Char('>'));
+    assert_eq!(deal_by_title(&app, "Studio upgrade").stage, "Proposal");
+    // Won asks for a reason; an empty one is refused.
+    press(&mut app, KeyCode::Char('w'));
+    press(&mut app, KeyCode::Enter);
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("Give a reason"), "{screen}");
+    type_text(&mut app, "Best fit");
+    press(&mut app, KeyCode::Enter);
+    let d = deal_by_title(&app, "Studio upgrade");
+    assert_eq!((d.status, d.stage.as_str()), (rapport::domain::model::DealStatus::Won, "Won"));
+    // Lost: a configured reason plus detail. The Proposal column's next card is 年間保守契約.
+    press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Right);
+    type_text(&mut app, "went with Acme CRM");
+    press(&mut app, KeyCode::Enter);
+    let lost = deal_by_title(&app, "年間保守契約");
+    assert_eq!(lost.status, rapport::domain::model::DealStatus::Lost);
+    let audit = app.repo.audit_for("deal", lost.id).unwrap();
+    let last = &audit.last().unwrap().changes;
+    assert!(last.contains("Competitor: went with Acme CRM") || last.contains(": went with Acme CRM"), "{last}");
+    let moves = app.repo.audit_for("deal", d.id).unwrap().iter().filter(|e| e.action == "stage_move").count();
+    assert_eq!(moves, 5);
+}
+
+#[test]
+fn a_new_deal_is_validated_then_saved_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    press(&mut app, KeyCode::Char('3'));
+    press(&mut app, KeyCode::Char('n'));
+    // Customer picker: type, the first match is chosen.
+    type_text(&mut app, "dubois");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "Garden furniture");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "12x0");
+    press(&mut app, KeyCode::Enter);
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("is not an amount"), "{screen}");
+    assert!(app.overlay.is_some());
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, "1,250.50");
+    press(&mut app, KeyCode::Tab); // stage
+    press(&mut app, KeyCode::Tab); // probability
+    type_text(&mut app, "140");
+    press(&mut app, KeyCode::Enter);
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("from 0 to 100"), "{screen}");
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    press(&mut app, KeyCode::Tab); // close
+    type_text(&mut app, "2027-02-30");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_some(), "an impossible date was accepted");
+    for _ in 0..10 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, "2027-02-28");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none());
+    let d = deal_by_title(&app, "Garden furniture");
+    assert_eq!(d.customer_name, "Famille Dubois");
+    assert_eq!(d.amount, rapport::domain::money::Money(125_050));
+    assert_eq!(d.stage, "Lead");
+    assert_eq!(d.probability_pct, None);
+    assert_eq!(d.expected_close, chrono::NaiveDate::from_ymd_opt(2027, 2, 28));
+    assert_eq!(d.owner.as_deref(), Some("alice"));
+    // Edit it: title and probability.
+    press(&mut app, KeyCode::Char('o')); // sort by close date: the new deal stays in Lead
+    press(&mut app, KeyCode::Char('f'));
+    type_text(&mut app, "garden");
+    press(&mut app, KeyCode::Enter);
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("\"garden\""), "{screen}");
+    assert!(!screen.contains("Studio upgrade"), "{screen}");
+    press(&mut app, KeyCode::Char('e'));
+    for _ in 0.."Garden furniture".len() {
+        press(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, "Garden set");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.repo.deal(d.id).unwrap().title, "Garden set");
+    assert_eq!(app.repo.deal(d.id).unwrap().version, d.version + 1);
 }

@@ -61,6 +61,24 @@ pub enum Action {
     Done,
     /// Care: snooze the selected reminder (a day, a week, a date).
     Snooze,
+    /// Pipeline: move the selected deal to the next stage.
+    StageNext,
+    /// Pipeline: move the selected deal back a stage.
+    StagePrev,
+    /// Pipeline: mark the selected deal won (asks for a reason).
+    Won,
+    /// Pipeline: mark the selected deal lost (asks for a reason).
+    Lost,
+    /// Pipeline, card: create a deal.
+    NewDeal,
+    /// Pipeline: edit the selected deal.
+    EditDeal,
+    /// Pipeline: show only my deals, or everyone's.
+    FilterMine,
+    /// Pipeline: filter the board by text.
+    FilterText,
+    /// Pipeline: order cards by amount, close date or age.
+    SortCards,
     /// Does nothing: bind a key to it to switch that key off.
     Noop,
 }
@@ -99,6 +117,15 @@ impl Action {
         Action::PinTier,
         Action::Done,
         Action::Snooze,
+        Action::StageNext,
+        Action::StagePrev,
+        Action::Won,
+        Action::Lost,
+        Action::NewDeal,
+        Action::EditDeal,
+        Action::FilterMine,
+        Action::FilterText,
+        Action::SortCards,
         Action::Noop,
     ];
 }

@@ -17,10 +17,14 @@ use crate::i18n::Txt;
 use crate::keymap::{Context, Key, Keymap, Lookup};
 use crate::panes::card::CardPane;
 use crate::panes::care::CarePane;
+use crate::panes::close_form::CloseForm;
 use crate::panes::customers::CustomersPane;
+use crate::panes::deal_form::DealForm;
 use crate::panes::help::HelpPane;
 use crate::panes::log_form::LogForm;
+use crate::panes::overlay::Overlay;
 use crate::panes::pipeline::PipelinePane;
+use crate::panes::prompt_form::PromptForm;
 use crate::panes::pyramid::PyramidPane;
 use crate::panes::snooze_form::SnoozeForm;
 use crate::panes::widgets::fit;
@@ -68,8 +72,8 @@ pub struct App {
     pub care: CarePane,
     pub card: CardPane,
     pub help: Option<HelpPane>,
-    pub form: Option<LogForm>,
-    pub snooze: Option<SnoozeForm>,
+    /// The form on top, if any.
+    pub overlay: Option<Overlay>,
     pub status: Option<Status>,
     pending: Vec<Key>,
     pub quit: bool,
@@ -99,8 +103,7 @@ impl App {
             care: CarePane::default(),
             card: CardPane::default(),
             help: None,
-            form: None,
-            snooze: None,
+            overlay: None,
             status: None,
             pending: Vec::new(),
             quit: false,
@@ -241,11 +244,8 @@ impl App {
         if self.help.is_some() {
             return Context::Help;
         }
-        if let Some(f) = &self.form {
-            return f.context();
-        }
-        if let Some(f) = &self.snooze {
-            return f.context();
+        if self.overlay.is_some() {
+            return Context::Form;
         }
         match self.view {
             View::Customers => self.customers.context(),
@@ -294,18 +294,13 @@ impl App {
     fn text_input(&mut self, ev: KeyEvent) {
         let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
         let lang = self.lang;
-        if let Some(form) = &mut self.form {
+        if self.overlay.is_some() {
+            let now = self.now();
+            let mut env = Env { repo: &mut self.repo, config: &self.config, now };
+            let Some(o) = &mut self.overlay else { return };
             match ev.code {
-                KeyCode::Char(c) if !ctrl => form.type_char(c, lang),
-                KeyCode::Backspace => form.backspace(),
-                _ => {}
-            }
-            return;
-        }
-        if let Some(form) = &mut self.snooze {
-            match ev.code {
-                KeyCode::Char(c) if !ctrl => form.type_char(c),
-                KeyCode::Backspace => form.backspace(),
+                KeyCode::Char(c) if !ctrl => o.type_char(c, lang, &mut env),
+                KeyCode::Backspace => o.backspace(&mut env),
                 _ => {}
             }
             return;
@@ -329,27 +324,14 @@ impl App {
             return;
         }
         let now = self.now();
-        if let Some(form) = &mut self.form {
+        if let Some(o) = &mut self.overlay {
             let mut env = Env { repo: &mut self.repo, config: &self.config, now };
-            let effect = form.handle(action, &mut env);
-            if effect == Effect::Back && action == Action::Submit {
-                self.form = None;
-                self.after_write();
-                self.status = Some(Status { text: Txt::Logged.get(self.lang).to_string(), error: false });
-                return;
-            }
-            if effect == Effect::Back {
-                self.form = None;
-                return;
-            }
-            self.apply(effect);
-            return;
-        }
-        if let Some(form) = &mut self.snooze {
-            let mut env = Env { repo: &mut self.repo, config: &self.config, now };
-            let effect = form.handle(action, &mut env);
-            if effect != Effect::None {
-                self.snooze = None;
+            let effect = o.handle(action, &mut env);
+            match effect {
+                Effect::Saved(_) | Effect::Back | Effect::SavedThenLog(..) | Effect::BoardFilter(_) => {
+                    self.overlay = None
+                }
+                _ => {}
             }
             if effect != Effect::Back {
                 self.apply(effect);
@@ -414,7 +396,7 @@ impl App {
                     return;
                 }
                 let name = self.repo.customer(id).map(|c| c.name).unwrap_or_default();
-                self.form = Some(LogForm::new(id, &name, self.now()));
+                self.overlay = Some(Overlay::Log(LogForm::new(id, &name, self.now())));
             }
             Effect::Back => self.view = self.card_from,
             Effect::Recompute => self.start_recompute(),
@@ -423,7 +405,26 @@ impl App {
                 self.status = Some(Status { text, error: false });
                 self.apply(Effect::LogInteraction(id));
             }
-            Effect::Snooze(item) => self.snooze = Some(SnoozeForm::new(item)),
+            Effect::NewDeal(customer, stage) => {
+                let env =
+                    Env { repo: &mut self.repo, config: &self.config, now: self.fixed_now.unwrap_or_else(Utc::now) };
+                self.overlay = Some(Overlay::Deal(Box::new(DealForm::new(customer, stage, &env))));
+            }
+            Effect::EditDeal(deal) => {
+                let env =
+                    Env { repo: &mut self.repo, config: &self.config, now: self.fixed_now.unwrap_or_else(Utc::now) };
+                self.overlay = Some(Overlay::Deal(Box::new(DealForm::edit(*deal, &env))));
+            }
+            Effect::CloseDeal(deal, won) => {
+                self.overlay = Some(Overlay::Close(CloseForm::new(*deal, won, &self.config.pipeline.lost_reasons)));
+            }
+            Effect::AskBoardFilter(text) => self.overlay = Some(Overlay::Prompt(PromptForm::new(&text))),
+            Effect::BoardFilter(text) => {
+                self.overlay = None;
+                let (mut env, _, _, pipeline, ..) = self.env();
+                pipeline.set_text_filter(text, &mut env);
+            }
+            Effect::Snooze(item) => self.overlay = Some(Overlay::Snooze(SnoozeForm::new(item))),
             Effect::Status(text) => self.status = Some(Status { text, error: false }),
             Effect::Saved(text) => {
                 self.after_write();
@@ -493,11 +494,8 @@ impl App {
             View::Care => self.care.render(f, body, &ui),
             View::Card => self.card.render(f, body, &ui),
         }
-        if let Some(form) = &self.form {
-            form.render(f, body, &ui);
-        }
-        if let Some(form) = &self.snooze {
-            form.render(f, body, &ui);
+        if let Some(o) = &self.overlay {
+            o.render(f, body, &ui);
         }
         if let Some(h) = &mut self.help {
             h.render(f, body, &ui, &self.keymap_name);
@@ -545,6 +543,15 @@ impl App {
                 (Action::LogInteraction, Txt::KeyLog),
                 (Action::PinTier, Txt::KeyPin),
                 (Action::Back, Txt::KeyBack),
+                (Action::Quit, Txt::KeyQuit),
+            ],
+            Context::Pipeline => &[
+                (Action::Help, Txt::KeyHelp),
+                (Action::StageNext, Txt::KeyMove),
+                (Action::Won, Txt::KeyWon),
+                (Action::Lost, Txt::KeyLost),
+                (Action::NewDeal, Txt::KeyNew),
+                (Action::Open, Txt::KeyOpen),
                 (Action::Quit, Txt::KeyQuit),
             ],
             Context::Pyramid => &[

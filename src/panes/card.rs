@@ -100,6 +100,12 @@ impl CardPane {
                 return self.customer_id().map(Effect::LogInteraction).unwrap_or(Effect::None);
             }
             Action::Back => return Effect::Back,
+            Action::NewDeal => {
+                return self
+                    .customer
+                    .as_ref()
+                    .map_or(Effect::None, |c| Effect::NewDeal(Some((c.id, c.name.clone())), 0));
+            }
             Action::PinTier => {
                 let Some(c) = &self.customer else { return Effect::None };
                 self.pin_choice =

@@ -107,7 +107,13 @@ impl CarePane {
                     Err(e) => Effect::Error(e.to_string()),
                 };
             }
-            Action::Snooze => return self.selected_item().cloned().map_or(Effect::None, Effect::Snooze),
+            Action::Snooze => {
+                return match self.selected_item() {
+                    Some(i) if i.source == DueSource::Reminder => Effect::Snooze(i.clone()),
+                    Some(_) => Effect::Error(Txt::OnlyRemindersSnooze.get(env.config.language()).to_string()),
+                    None => Effect::None,
+                };
+            }
             _ => return Effect::Ignored,
         }
         self.fill(env);

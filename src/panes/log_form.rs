@@ -177,7 +177,7 @@ impl LogForm {
             duration_secs: (channel == Channel::Call).then(|| (now - self.started).num_seconds().max(0)),
         };
         match env.repo.log_interaction(&i, promise.as_ref().map(|(t, d)| (t.as_str(), *d))) {
-            Ok(_) => Effect::Back,
+            Ok(_) => Effect::Saved(Txt::Logged.get(env.config.language()).to_string()),
             Err(e) => Effect::Error(e.to_string()),
         }
     }

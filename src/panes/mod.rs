@@ -3,10 +3,14 @@
 
 pub mod card;
 pub mod care;
+pub mod close_form;
 pub mod customers;
+pub mod deal_form;
 pub mod help;
 pub mod log_form;
+pub mod overlay;
 pub mod pipeline;
+pub mod prompt_form;
 pub mod pyramid;
 pub mod snooze_form;
 pub mod widgets;
@@ -75,6 +79,16 @@ pub enum Effect {
     Saved(String),
     /// Written; now offer to log the interaction with this customer.
     SavedThenLog(String, i64),
+    /// Open the deal form: a new deal (for this customer, in this stage).
+    NewDeal(Option<(i64, String)>, usize),
+    /// Open the deal form on this deal.
+    EditDeal(Box<crate::domain::model::Deal>),
+    /// Ask for the reason this deal was won (true) or lost (false).
+    CloseDeal(Box<crate::domain::model::Deal>, bool),
+    /// Ask for the board's text filter (starting from this text).
+    AskBoardFilter(String),
+    /// The board's text filter was given.
+    BoardFilter(String),
     /// Ask when to snooze this item until.
     Snooze(crate::repo::reminders::DueItem),
     /// Recompute the pyramid (and snapshot it) in the background.

@@ -11,11 +11,12 @@ use ratatui::widgets::Paragraph;
 use super::widgets::{block, fit};
 use super::{Effect, Env, Ui};
 use crate::app::Action;
-use crate::domain::model::Deal;
+use crate::domain::model::{Deal, DealStatus};
 use crate::domain::money::Money;
 use crate::domain::pipeline::{Stage, StageTotals, stage_totals};
 use crate::i18n::Txt;
 use crate::keymap::Context;
+use crate::repo::deals::{BoardFilter, CardSort};
 
 /// Cards read per column (largest first).
 const CARDS: usize = 100;
@@ -32,6 +33,7 @@ pub struct PipelinePane {
     first_col: usize,
     won_lost: (i64, i64, Money),
     stall_days: i64,
+    filter: BoardFilter,
     error: Option<String>,
 }
 
@@ -51,9 +53,12 @@ impl PipelinePane {
         self.stall_days = env.config.pipeline.stall_days as i64;
         let r = &*env.repo;
         let loaded = (|| -> crate::repo::Result<()> {
-            self.totals = stage_totals(&self.stages, &r.open_deal_groups()?);
-            self.cards =
-                self.stages.iter().map(|s| r.open_deals_in_stage(&s.name, 0, CARDS)).collect::<Result<_, _>>()?;
+            self.totals = stage_totals(&self.stages, &r.open_deal_groups_where(&self.filter)?);
+            self.cards = self
+                .stages
+                .iter()
+                .map(|s| r.board_column(&s.name, &self.filter, 0, CARDS))
+                .collect::<Result<_, _>>()?;
             self.won_lost = r.closed_deal_counts()?;
             Ok(())
         })();
@@ -69,10 +74,71 @@ impl PipelinePane {
         self.cards.get(self.col)?.get(*self.card.get(self.col)?)
     }
 
-    pub fn handle(&mut self, action: Action, _env: &mut Env) -> Effect {
+    /// Shows only deals matching `text` (empty: all).
+    pub fn set_text_filter(&mut self, text: String, env: &mut Env) {
+        self.filter.text = text;
+        self.reload(env);
+    }
+
+    /// Moves the selected deal `step` stages and keeps it selected.
+    fn move_selected(&mut self, step: isize, env: &mut Env) -> Effect {
+        let lang = env.config.language();
+        let Some(d) = self.selected_deal().cloned() else { return Effect::None };
+        let to = self.col as isize + step;
+        if to < 0 {
+            return Effect::None;
+        }
+        let Some(stage) = self.stages.get(to as usize).map(|s| s.name.clone()) else {
+            return Effect::Error(Txt::LastOpenStage.get(lang).to_string());
+        };
+        if let Err(e) = env.repo.move_deal(d.id, d.version, &stage, DealStatus::Open, None) {
+            self.reload(env);
+            return Effect::Error(e.to_string());
+        }
+        self.reload(env);
+        self.col = to as usize;
+        if let Some(k) = self.cards.get(self.col).and_then(|c| c.iter().position(|x| x.id == d.id)) {
+            self.card[self.col] = k;
+        }
+        Effect::Saved(format!("{} {stage}", Txt::Moved.get(lang)))
+    }
+
+    pub fn handle(&mut self, action: Action, env: &mut Env) -> Effect {
         let n = self.stages.len();
         if n == 0 {
             return Effect::Ignored;
+        }
+        match action {
+            Action::StageNext => return self.move_selected(1, env),
+            Action::StagePrev => return self.move_selected(-1, env),
+            Action::Won | Action::Lost => {
+                return self
+                    .selected_deal()
+                    .map_or(Effect::None, |d| Effect::CloseDeal(Box::new(d.clone()), action == Action::Won));
+            }
+            Action::NewDeal => return Effect::NewDeal(None, self.col),
+            Action::EditDeal => {
+                return self.selected_deal().map_or(Effect::None, |d| Effect::EditDeal(Box::new(d.clone())));
+            }
+            Action::FilterMine => {
+                self.filter.owner = match self.filter.owner {
+                    Some(_) => None,
+                    None => Some(env.repo.agent().to_string()),
+                };
+                self.reload(env);
+                return Effect::None;
+            }
+            Action::FilterText => return Effect::AskBoardFilter(self.filter.text.clone()),
+            Action::SortCards => {
+                self.filter.sort = match self.filter.sort {
+                    CardSort::Amount => CardSort::CloseDate,
+                    CardSort::CloseDate => CardSort::Age,
+                    CardSort::Age => CardSort::Amount,
+                };
+                self.reload(env);
+                return Effect::None;
+            }
+            _ => {}
         }
         let len = self.cards.get(self.col).map_or(0, Vec::len);
         let c = &mut self.card[self.col];
@@ -99,7 +165,7 @@ impl PipelinePane {
         let (won, lost, won_value) = self.won_lost;
         let open: u64 = self.totals.iter().map(|t| t.count).sum();
         let weighted: Money = self.totals.iter().map(|t| t.weighted).sum();
-        let title = format!(
+        let mut title = format!(
             "{} · {open} {} · {} {} · {}: {won} / {lost} ({})",
             ui.t(Txt::PanePipeline),
             ui.t(Txt::Deals),
@@ -108,6 +174,20 @@ impl PipelinePane {
             ui.t(Txt::WonLost),
             won_value.short()
         );
+        if let Some(o) = &self.filter.owner {
+            title += &format!(" · {}: {o}", ui.t(Txt::FilterMine));
+        }
+        if !self.filter.text.is_empty() {
+            title += &format!(" · \"{}\"", self.filter.text);
+        }
+        let sort = match self.filter.sort {
+            CardSort::Amount => None,
+            CardSort::CloseDate => Some(Txt::SortClose),
+            CardSort::Age => Some(Txt::SortAge),
+        };
+        if let Some(s) = sort {
+            title += &format!(" · {} {}", ui.t(Txt::SortedBy), ui.t(s));
+        }
         let outer = block(&title, th, true);
         let inner = outer.inner(area);
         f.render_widget(outer, area);

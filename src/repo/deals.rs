@@ -120,6 +120,48 @@ pub(crate) fn move_deal(tx: &Transaction, agent: &str, id: i64, version: i64, m:
     Ok(())
 }
 
+/// How the board's cards are ordered within a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CardSort {
+    /// Largest first.
+    #[default]
+    Amount,
+    /// Soonest expected close first (no date last).
+    CloseDate,
+    /// Longest in its stage first.
+    Age,
+}
+
+/// What the board shows: whose deals, matching what text, in what order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BoardFilter {
+    /// Only this owner's deals.
+    pub owner: Option<String>,
+    /// Matched against the deal's title and the customer's name, company,
+    /// email (case- and accent-insensitive).
+    pub text: String,
+    pub sort: CardSort,
+}
+
+impl BoardFilter {
+    fn condition(&self) -> (String, Vec<String>) {
+        let mut cond = String::new();
+        let mut args = Vec::new();
+        if let Some(o) = &self.owner {
+            args.push(o.clone());
+            cond += &format!(" AND d.owner = ?{}", args.len() + 1);
+        }
+        let t = self.text.trim();
+        if !t.is_empty() {
+            let folded = format!("%{}%", super::customers::like_escape(&crate::domain::text::fold(t)));
+            args.push(folded);
+            let n = args.len() + 1;
+            cond += &format!(" AND (c.search_text LIKE ?{n} ESCAPE '\\' OR lower(d.title) LIKE ?{n} ESCAPE '\\')");
+        }
+        (cond, args)
+    }
+}
+
 impl Repo {
     pub fn create_deal(&mut self, d: &NewDeal) -> Result<i64> {
         self.write(|tx, agent| insert_deal(tx, agent, d))
@@ -151,11 +193,21 @@ impl Repo {
 
     /// Open deals summed per (stage, probability override).
     pub fn open_deal_groups(&self) -> Result<Vec<DealGroup>> {
-        let mut st = self.conn().prepare_cached(
-            "SELECT stage, probability_pct, count(*), sum(amount) FROM deals WHERE status = 'open'
-             GROUP BY stage, probability_pct",
-        )?;
-        let rows = st.query_map([], |r| {
+        self.open_deal_groups_where(&BoardFilter::default())
+    }
+
+    /// Open deals passing `filter`, summed per (stage, probability override).
+    pub fn open_deal_groups_where(&self, filter: &BoardFilter) -> Result<Vec<DealGroup>> {
+        let (cond, args) = filter.condition();
+        let mut st = self.conn().prepare_cached(&format!(
+            "SELECT d.stage, d.probability_pct, count(*), sum(d.amount) FROM deals d
+             JOIN customers c ON c.id = d.customer_id
+             WHERE d.status = 'open' AND ?1 = ?1 {cond}
+             GROUP BY d.stage, d.probability_pct"
+        ))?;
+        let mut params: Vec<&dyn rusqlite::ToSql> = vec![&1];
+        params.extend(args.iter().map(|a| a as &dyn rusqlite::ToSql));
+        let rows = st.query_map(params.as_slice(), |r| {
             Ok(DealGroup {
                 stage: r.get(0)?,
                 probability_pct: r.get(1)?,
@@ -168,12 +220,94 @@ impl Repo {
 
     /// A window of open deals in one stage, largest first.
     pub fn open_deals_in_stage(&self, stage: &str, offset: usize, limit: usize) -> Result<Vec<Deal>> {
+        self.board_column(stage, &BoardFilter::default(), offset, limit)
+    }
+
+    /// A window of one column of the board: open deals in `stage` passing
+    /// `filter`, in its order.
+    pub fn board_column(&self, stage: &str, filter: &BoardFilter, offset: usize, limit: usize) -> Result<Vec<Deal>> {
+        let (cond, args) = filter.condition();
+        let order = match filter.sort {
+            CardSort::Amount => "d.amount DESC, d.id",
+            CardSort::CloseDate => "d.expected_close IS NULL, d.expected_close, d.id",
+            CardSort::Age => "d.stage_changed_at, d.id",
+        };
+        let n = args.len() + 2;
         let mut st = self.conn().prepare_cached(&format!(
             "SELECT {DEAL_COLS} FROM deals d JOIN customers c ON c.id = d.customer_id
-             WHERE d.status = 'open' AND d.stage = ?1 ORDER BY d.amount DESC, d.id LIMIT ?2 OFFSET ?3"
+             WHERE d.status = 'open' AND d.stage = ?1 {cond} ORDER BY {order} LIMIT ?{n} OFFSET ?{}",
+            n + 1
         ))?;
-        let rows = st.query_map(params![stage, limit as i64, offset as i64], deal_from_row)?;
+        let (limit, offset) = (limit as i64, offset as i64);
+        let mut params: Vec<&dyn rusqlite::ToSql> = vec![&stage];
+        params.extend(args.iter().map(|a| a as &dyn rusqlite::ToSql));
+        params.push(&limit);
+        params.push(&offset);
+        let rows = st.query_map(params.as_slice(), deal_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Saves edits to a deal's own fields (not its stage: that is a move),
+    /// if nobody changed it since `d.version` was read. Returns the new version.
+    pub fn update_deal(&mut self, d: &Deal) -> Result<i64> {
+        if d.title.trim().is_empty() {
+            return Err(RepoError::Invalid("a deal needs a title".into()));
+        }
+        if d.amount.0 < 0 {
+            return Err(RepoError::Invalid("a deal's amount cannot be negative".into()));
+        }
+        if d.probability_pct.is_some_and(|p| p > 100) {
+            return Err(RepoError::Invalid("a probability is between 0 and 100%".into()));
+        }
+        self.write(|tx, agent| {
+            let old = tx
+                .query_row(
+                    &format!(
+                        "SELECT {DEAL_COLS} FROM deals d JOIN customers c ON c.id = d.customer_id WHERE d.id = ?1"
+                    ),
+                    [d.id],
+                    deal_from_row,
+                )
+                .optional()?
+                .ok_or(RepoError::NotFound { entity: "deal", id: d.id })?;
+            let n = tx
+                .prepare_cached(
+                    "UPDATE deals SET title = ?3, amount = ?4, probability_pct = ?5, expected_close = ?6,
+                         competitors = ?7, owner = ?8, next_step = ?9, last_activity_at = ?10,
+                         version = version + 1, updated_at = ?10
+                     WHERE id = ?1 AND version = ?2",
+                )?
+                .execute(params![
+                    d.id,
+                    d.version,
+                    d.title.trim(),
+                    d.amount.0,
+                    d.probability_pct,
+                    d.expected_close.map(date_text),
+                    d.competitors,
+                    d.owner,
+                    d.next_step,
+                    Utc::now().timestamp()
+                ])?;
+            if n == 0 {
+                return Err(RepoError::Conflict { entity: "deal", id: d.id });
+            }
+            let mut m = serde_json::Map::new();
+            let mut diff = |k: &str, a: serde_json::Value, b: serde_json::Value| {
+                if a != b {
+                    m.insert(k.into(), json!([a, b]));
+                }
+            };
+            diff("title", json!(old.title), json!(d.title.trim()));
+            diff("amount", json!(old.amount.0), json!(d.amount.0));
+            diff("probability_pct", json!(old.probability_pct), json!(d.probability_pct));
+            diff("expected_close", json!(old.expected_close.map(date_text)), json!(d.expected_close.map(date_text)));
+            diff("competitors", json!(old.competitors), json!(d.competitors));
+            diff("owner", json!(old.owner), json!(d.owner));
+            diff("next_step", json!(old.next_step), json!(d.next_step));
+            audit::record(tx, agent, "update", "deal", d.id, serde_json::Value::Object(m))?;
+            Ok(d.version + 1)
+        })
     }
 
     /// A customer's open deals, soonest expected close first.

@@ -1,0 +1,66 @@
+//! The form on top of the current view, if any: one at a time. Forms take
+//! typed text; they return `Effect::Saved` when they wrote (the app closes
+//! them and refreshes), `Effect::Back` when cancelled, `Effect::Error` to
+//! stay open with a message (nothing typed is lost), `Effect::None` to stay.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::close_form::CloseForm;
+use super::deal_form::DealForm;
+use super::log_form::LogForm;
+use super::prompt_form::PromptForm;
+use super::snooze_form::SnoozeForm;
+use super::{Effect, Env, Ui};
+use crate::app::Action;
+use crate::config::Lang;
+
+pub enum Overlay {
+    Log(LogForm),
+    Snooze(SnoozeForm),
+    Deal(Box<DealForm>),
+    Close(CloseForm),
+    Prompt(PromptForm),
+}
+
+impl Overlay {
+    pub fn type_char(&mut self, c: char, lang: Lang, env: &mut Env) {
+        match self {
+            Overlay::Log(f) => f.type_char(c, lang),
+            Overlay::Snooze(f) => f.type_char(c),
+            Overlay::Deal(f) => f.type_char(c, env),
+            Overlay::Close(f) => f.type_char(c),
+            Overlay::Prompt(f) => f.type_char(c),
+        }
+    }
+
+    pub fn backspace(&mut self, env: &mut Env) {
+        match self {
+            Overlay::Log(f) => f.backspace(),
+            Overlay::Snooze(f) => f.backspace(),
+            Overlay::Deal(f) => f.backspace(env),
+            Overlay::Close(f) => f.backspace(),
+            Overlay::Prompt(f) => f.backspace(),
+        }
+    }
+
+    pub fn handle(&mut self, action: Action, env: &mut Env) -> Effect {
+        match self {
+            Overlay::Log(f) => f.handle(action, env),
+            Overlay::Snooze(f) => f.handle(action, env),
+            Overlay::Deal(f) => f.handle(action, env),
+            Overlay::Close(f) => f.handle(action, env),
+            Overlay::Prompt(f) => f.handle(action, env),
+        }
+    }
+
+    pub fn render(&self, f: &mut Frame, area: Rect, ui: &Ui) {
+        match self {
+            Overlay::Log(o) => o.render(f, area, ui),
+            Overlay::Snooze(o) => o.render(f, area, ui),
+            Overlay::Deal(o) => o.render(f, area, ui),
+            Overlay::Close(o) => o.render(f, area, ui),
+            Overlay::Prompt(o) => o.render(f, area, ui),
+        }
+    }
+}
