@@ -181,15 +181,61 @@ pub struct CareConfig {
     pub follow_up_days: u32,
     /// An important customer not contacted for this many days needs a call.
     pub no_contact_days: u32,
-    /// Contribution down by this % vs the previous window = churn risk.
+    /// A Top or Growth customer whose probability of being "alive" (the
+    /// churn model's P(alive)) is below this % is at risk.
     pub churn_threshold_pct: u32,
     /// Whether the care rules raise items at all.
     pub rules_enabled: bool,
+    /// A promise's heads-up reminder comes this many hours before it is due.
+    pub promise_notice_hours: u32,
+    /// Each rule on its own: `[care.rules]`.
+    pub rules: RuleSwitches,
 }
 
 impl Default for CareConfig {
     fn default() -> Self {
-        CareConfig { follow_up_days: 7, no_contact_days: 30, churn_threshold_pct: 50, rules_enabled: true }
+        CareConfig {
+            follow_up_days: 7,
+            no_contact_days: 30,
+            churn_threshold_pct: 50,
+            rules_enabled: true,
+            promise_notice_hours: 24,
+            rules: RuleSwitches::default(),
+        }
+    }
+}
+
+/// `[care.rules]`: switch single rules off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RuleSwitches {
+    /// A follow-up `follow_up_days` after each sale.
+    pub follow_up: bool,
+    /// Contacts' birthdays, on the day.
+    pub birthday: bool,
+    /// Top and Growth customers not contacted for `no_contact_days`.
+    pub no_contact: bool,
+    /// A customer who fell out of the Top tier.
+    pub tier_drop: bool,
+    /// Outstanding balance over the credit limit.
+    pub credit: bool,
+    /// An open complaint past its deadline.
+    pub complaint: bool,
+    /// A promise falling due.
+    pub promise: bool,
+}
+
+impl Default for RuleSwitches {
+    fn default() -> Self {
+        RuleSwitches {
+            follow_up: true,
+            birthday: true,
+            no_contact: true,
+            tier_drop: true,
+            credit: true,
+            complaint: true,
+            promise: true,
+        }
     }
 }
 

@@ -168,6 +168,14 @@ texts! {
     KeyWon => "won", "赢单";
     KeyLost => "lost", "输单";
     KeyNew => "new", "新建";
+    RuleFollowUp => "Follow up on the sale of", "销售回访";
+    RuleBirthday => "Birthday of", "生日";
+    RuleNoContact => "No contact for", "未联系";
+    RuleTierDrop => "Fell out of the Top tier", "跌出最有价值层";
+    RuleCredit => "Over the credit limit", "超出信用额度";
+    RuleComplaint => "Complaint past its deadline", "投诉已超期";
+    RulePromise => "Promise falls due", "承诺即将到期";
+    RulesRaised => "Care rules raised", "关怀规则新建提醒";
     Recomputing => "Recomputing the pyramid…", "正在重新计算客户金字塔…";
     SnapshotTaken => "Tiers recomputed and snapshot taken for", "已重新计算层级并保存快照：";
     ColContribution => "Contribution", "贡献";

@@ -36,6 +36,18 @@ use crate::theme::Theme;
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 16;
 
+/// How often the care rules run while the app is open.
+const RULES_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// What a background job did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobDone {
+    /// The day the pyramid was recomputed and snapshotted for, if it was.
+    pub recomputed: Option<chrono::NaiveDate>,
+    /// Reminders the care rules raised.
+    pub raised: usize,
+}
+
 /// The places you can switch between.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
@@ -79,8 +91,11 @@ pub struct App {
     pub quit: bool,
     /// A fixed clock for tests; `None` is the system clock.
     pub fixed_now: Option<DateTime<Utc>>,
-    /// A pyramid recompute running on its own connection, if any.
-    recompute: Option<std::sync::mpsc::Receiver<Result<chrono::NaiveDate, String>>>,
+    /// A background job (pyramid recompute and/or care rules) running on
+    /// its own connection, if any.
+    job: Option<std::sync::mpsc::Receiver<Result<JobDone, String>>>,
+    /// When the care rules last started.
+    rules_at: Option<std::time::Instant>,
     data_version: i64,
 }
 
@@ -108,7 +123,8 @@ impl App {
             pending: Vec::new(),
             quit: false,
             fixed_now: None,
-            recompute: None,
+            job: None,
+            rules_at: None,
             data_version,
         };
         app.reload_all();
@@ -182,60 +198,86 @@ impl App {
         }
     }
 
-    /// Recomputes the pyramid as of today on a thread with its own
-    /// connection, so the screen stays responsive on a large base; panes
-    /// reload when it is done.
+    /// Recomputes the pyramid as of today, then runs the care rules, on a
+    /// thread with its own connection, so the screen stays responsive on a
+    /// large base; panes reload when it is done.
     pub fn start_recompute(&mut self) {
-        if self.repo.is_read_only() || self.recompute.is_some() {
-            return;
+        if self.start_job(true) {
+            self.status = Some(Status { text: Txt::Recomputing.get(self.lang).to_string(), error: false });
+        }
+    }
+
+    /// Starts a background job unless one runs; whether it started.
+    fn start_job(&mut self, recompute: bool) -> bool {
+        if self.repo.is_read_only() || self.job.is_some() {
+            return false;
         }
         let path = self.repo.path().to_path_buf();
         let agent = self.repo.agent().to_string();
         let config = self.config.clone();
-        let day = self.now().with_timezone(&chrono::Local).date_naive();
+        let now = self.now();
+        let day = now.with_timezone(&chrono::Local).date_naive();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let result = Repo::open(&path, &agent)
-                .and_then(|mut repo| crate::services::pyramid::recompute(&mut repo, &config, day))
-                .map(|_| day)
+                .and_then(|mut repo| {
+                    if recompute {
+                        crate::services::pyramid::recompute(&mut repo, &config, day)?;
+                    }
+                    let raised = crate::services::care::run_rules(&mut repo, &config, now)?;
+                    Ok(JobDone { recomputed: recompute.then_some(day), raised: raised.len() })
+                })
                 .map_err(|e| e.to_string());
             let _ = tx.send(result);
         });
-        self.recompute = Some(rx);
-        self.status = Some(Status { text: Txt::Recomputing.get(self.lang).to_string(), error: false });
+        self.job = Some(rx);
+        self.rules_at = Some(std::time::Instant::now());
+        true
     }
 
-    /// Waits for a running recompute (tests, scripts).
+    /// Waits for a running background job (tests, scripts).
     pub fn wait_recompute(&mut self) {
-        if let Some(rx) = self.recompute.take() {
-            let result = rx.recv().unwrap_or_else(|_| Err("the recompute stopped".into()));
-            self.finish_recompute(result);
+        if let Some(rx) = self.job.take() {
+            let result = rx.recv().unwrap_or_else(|_| Err("the background job stopped".into()));
+            self.finish_job(result);
         }
     }
 
     /// Called on every turn of the loop: whether a background job finished
-    /// (and the screen changed).
+    /// (and the screen changed). Starts the care rules every few minutes.
     pub fn poll_jobs(&mut self) -> bool {
-        let Some(rx) = &self.recompute else { return false };
+        if self.rules_at.is_some_and(|t| t.elapsed() >= RULES_EVERY) {
+            self.start_job(false);
+        }
+        let Some(rx) = &self.job else { return false };
         match rx.try_recv() {
             Ok(result) => {
-                self.recompute = None;
-                self.finish_recompute(result);
+                self.job = None;
+                self.finish_job(result);
                 true
             }
             Err(std::sync::mpsc::TryRecvError::Empty) => false,
             Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                self.recompute = None;
+                self.job = None;
                 true
             }
         }
     }
 
-    fn finish_recompute(&mut self, result: Result<chrono::NaiveDate, String>) {
-        self.status = Some(match result {
-            Ok(day) => Status { text: format!("{} {day}", Txt::SnapshotTaken.get(self.lang)), error: false },
-            Err(e) => Status { text: e, error: true },
-        });
+    fn finish_job(&mut self, result: Result<JobDone, String>) {
+        let status = match result {
+            Ok(JobDone { recomputed: Some(day), .. }) => {
+                Some(Status { text: format!("{} {day}", Txt::SnapshotTaken.get(self.lang)), error: false })
+            }
+            Ok(JobDone { raised: 0, .. }) => None,
+            Ok(JobDone { raised, .. }) => {
+                Some(Status { text: format!("{}: {raised}", Txt::RulesRaised.get(self.lang)), error: false })
+            }
+            Err(e) => Some(Status { text: e, error: true }),
+        };
+        if status.is_some() {
+            self.status = status;
+        }
         self.after_write();
     }
 

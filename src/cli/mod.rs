@@ -1,6 +1,7 @@
 //! Argument parsing and the subcommands. `rapport` alone opens the TUI.
 
 mod backup;
+mod care;
 mod demo;
 mod open;
 mod report;
@@ -45,6 +46,10 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Print a pane's figures as text or JSON (pyramid).
     Report(report::ReportArgs),
+    /// The triage list: everything overdue or due today, Top customers first.
+    Today(care::TodayArgs),
+    /// Care for scripts and cron: run-rules.
+    Care(care::CareArgs),
     /// Check the database file's integrity and schema.
     Check,
 }
@@ -67,6 +72,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         None => open::run(&cli, config),
         Some(Command::Demo(args)) => demo::run(&cli, &config, args),
         Some(Command::Backup(args)) => backup::run(&cli, &config, args),
+        Some(Command::Today(args)) => care::today(&cli, &config, args),
+        Some(Command::Care(args)) => care::run(&cli, &config, args),
         Some(Command::Report(args)) => report::run(&cli, &config, args),
         Some(Command::Check) => {
             let repo = Repo::open_existing(&db_path(&cli)?, &agent(&cli, &config))?;

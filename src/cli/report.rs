@@ -26,6 +26,8 @@ pub struct ReportArgs {
 pub enum Report {
     /// The customer pyramid: per tier count, total contribution and share; with --customers, everyone's tier and RFM.
     Pyramid(PyramidArgs),
+    /// The pipeline: per-stage figures, forecast by month, conversion, win rate, days per stage, cycle time, lost reasons.
+    Pipeline(PipelineArgs),
 }
 
 #[derive(Debug, Args)]
@@ -49,6 +51,18 @@ pub struct PyramidArgs {
     pub customers: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct PipelineArgs {
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// First day of the period (YYYY-MM-DD, UTC); default 89 days before --to.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub from: Option<NaiveDate>,
+    /// Last day of the period, included (YYYY-MM-DD, UTC); default today.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub to: Option<NaiveDate>,
+}
+
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("\"{s}\" is not a date (YYYY-MM-DD)"))
 }
@@ -56,6 +70,7 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
 pub fn run(cli: &Cli, config: &Config, args: &ReportArgs) -> anyhow::Result<i32> {
     match &args.what {
         Report::Pyramid(a) => pyramid_report(cli, config, a),
+        Report::Pipeline(a) => pipeline_report(cli, config, a),
     }
 }
 
@@ -204,6 +219,306 @@ fn to_text(j: &PyramidJson) -> String {
                 tier,
                 Money(c.contribution).to_string(),
                 c.segment
+            );
+        }
+    }
+    out
+}
+
+// --- rapport report pipeline
+
+/// Days in the default period: the last 90 days up to --to.
+const PIPELINE_DAYS: u32 = 90;
+
+#[derive(Serialize)]
+struct PipelineJson {
+    /// The period of the conversion, win-rate, time and lost-reason figures.
+    from: String,
+    to: String,
+    /// The day the forecast's "overdue" is measured against.
+    today: String,
+    /// Open deals now, per configured stage; minor units.
+    stages: Vec<StageJson>,
+    /// All open deals now, in a configured stage or not.
+    open: OpenJson,
+    forecast: Vec<MonthJson>,
+    conversion: Vec<ConversionJson>,
+    win_rate: WinRateJson,
+    stage_days: Vec<StageDaysJson>,
+    cycle: CycleJson,
+    lost_reasons: Vec<LostReasonJson>,
+}
+
+#[derive(Serialize)]
+struct StageJson {
+    stage: String,
+    probability_pct: u8,
+    count: u64,
+    total: i64,
+    weighted: i64,
+}
+
+#[derive(Serialize)]
+struct OpenJson {
+    count: u64,
+    total: i64,
+    weighted: i64,
+}
+
+#[derive(Serialize)]
+struct MonthJson {
+    /// `YYYY-MM`, or null for deals without an expected close date.
+    month: Option<String>,
+    count: u64,
+    total: i64,
+    weighted: i64,
+    overdue: u64,
+}
+
+#[derive(Serialize)]
+struct ConversionJson {
+    from: String,
+    to: String,
+    entered: u64,
+    advanced: u64,
+    rate: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct WinRateJson {
+    won: u64,
+    lost: u64,
+    rate: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct StageDaysJson {
+    stage: String,
+    stays: u64,
+    avg_days: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct CycleJson {
+    won: u64,
+    avg_days: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct LostReasonJson {
+    reason: Option<String>,
+    count: u64,
+    total: i64,
+}
+
+fn pipeline_report(cli: &Cli, config: &Config, a: &PipelineArgs) -> anyhow::Result<i32> {
+    use crate::domain::forecast::{Period, analyse};
+    use crate::domain::pipeline::Stage;
+
+    let today = Local::now().date_naive();
+    let to = a.to.unwrap_or(today);
+    let period = match a.from {
+        Some(from) => Period::new(from, to).map_err(|e| anyhow::anyhow!("--from/--to: {e}"))?,
+        None => Period::last_days(to, PIPELINE_DAYS),
+    };
+    let stages: Vec<Stage> = config
+        .pipeline
+        .stages
+        .iter()
+        .map(|s| Stage { name: s.name.clone(), probability_pct: s.probability_pct })
+        .collect();
+    let repo = open_existing_repo(cli, config)?;
+    let histories = repo.deal_histories(&period)?;
+    let open = repo.open_deals_for_forecast()?;
+    let an = analyse(&stages, &config.pipeline.lost_reasons, period, today, &histories, &open);
+    let json = pipeline_json(&an);
+    match a.format {
+        Format::Json => super::emit(&(serde_json::to_string_pretty(&json)? + "\n"))?,
+        Format::Text => super::emit(&pipeline_text(&json))?,
+    }
+    Ok(0)
+}
+
+fn pipeline_json(an: &crate::domain::forecast::Analysis) -> PipelineJson {
+    PipelineJson {
+        from: an.period.from().to_string(),
+        to: an.period.to().to_string(),
+        today: an.today.to_string(),
+        stages: an
+            .stages
+            .iter()
+            .zip(&an.stage_totals)
+            .map(|(s, t)| StageJson {
+                stage: s.name.clone(),
+                probability_pct: s.probability_pct,
+                count: t.count,
+                total: t.total.0,
+                weighted: t.weighted.0,
+            })
+            .collect(),
+        open: OpenJson { count: an.open_count, total: an.open_total.0, weighted: an.open_weighted.0 },
+        forecast: an
+            .forecast
+            .iter()
+            .map(|m| MonthJson {
+                month: m.month.map(|m| m.to_string()),
+                count: m.count,
+                total: m.total.0,
+                weighted: m.weighted.0,
+                overdue: m.overdue,
+            })
+            .collect(),
+        conversion: an
+            .conversions
+            .iter()
+            .map(|c| ConversionJson {
+                from: c.from.clone(),
+                to: c.to.clone(),
+                entered: c.entered,
+                advanced: c.advanced,
+                rate: c.rate(),
+            })
+            .collect(),
+        win_rate: WinRateJson { won: an.win_rate.won, lost: an.win_rate.lost, rate: an.win_rate.rate() },
+        stage_days: an
+            .stage_times
+            .iter()
+            .map(|t| StageDaysJson { stage: t.stage.clone(), stays: t.stays, avg_days: t.avg_days })
+            .collect(),
+        cycle: CycleJson { won: an.cycle.won, avg_days: an.cycle.avg_days },
+        lost_reasons: an
+            .lost_reasons
+            .iter()
+            .map(|r| LostReasonJson { reason: r.reason.clone(), count: r.count, total: r.total.0 })
+            .collect(),
+    }
+}
+
+fn pct(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "–".to_string(), |r| format!("{:.1}%", r * 100.0))
+}
+
+fn days(d: Option<f64>) -> String {
+    d.map_or_else(|| "–".to_string(), |d| format!("{d:.1}"))
+}
+
+/// Text (made safe for the terminal) left-aligned in `cells` terminal
+/// cells, cut with `…` if longer, then two spaces.
+fn cell(s: &str, cells: usize) -> String {
+    pad(&sanitize(s), cells) + "  "
+}
+
+/// Text (made safe for the terminal) right-aligned in `cells` cells.
+fn right(s: &str, cells: usize) -> String {
+    let s = sanitize(s);
+    let w = crate::domain::text::width(&s);
+    if w >= cells { s } else { " ".repeat(cells - w) + &s }
+}
+
+fn pipeline_text(j: &PipelineJson) -> String {
+    use crate::domain::money::Money;
+    let m = |c: i64| Money(c).to_string();
+    let name_w = j
+        .stages
+        .iter()
+        .map(|s| crate::domain::text::width(&sanitize(&s.stage)))
+        .chain([12])
+        .max()
+        .unwrap_or(12)
+        .min(30);
+    let mut out = format!("pipeline · period {} – {} · open deals as of {}\n", j.from, j.to, j.today);
+
+    out += &format!(
+        "\nopen deals by stage\n{}{:>6}{:>8}{:>18}{:>18}\n",
+        cell("stage", name_w),
+        "prob",
+        "deals",
+        "total",
+        "weighted"
+    );
+    for s in &j.stages {
+        out += &format!(
+            "{}{:>5}%{:>8}{:>18}{:>18}\n",
+            cell(&s.stage, name_w),
+            s.probability_pct,
+            s.count,
+            m(s.total),
+            m(s.weighted)
+        );
+    }
+    out += &format!(
+        "{}{:>6}{:>8}{:>18}{:>18}\n",
+        cell("all open", name_w),
+        "",
+        j.open.count,
+        m(j.open.total),
+        m(j.open.weighted)
+    );
+
+    out += &format!(
+        "\nforecast by month of expected close\n{:<10}{:>8}{:>18}{:>18}{:>9}\n",
+        "month", "deals", "total", "weighted", "overdue"
+    );
+    for f in &j.forecast {
+        out += &format!(
+            "{:<10}{:>8}{:>18}{:>18}{:>9}\n",
+            f.month.as_deref().unwrap_or("no date"),
+            f.count,
+            m(f.total),
+            m(f.weighted),
+            f.overdue
+        );
+    }
+    if j.forecast.is_empty() {
+        out += "(no open deals)\n";
+    }
+
+    let pair_w = j
+        .conversion
+        .iter()
+        .map(|c| crate::domain::text::width(&sanitize(&format!("{} → {}", c.from, c.to))))
+        .chain([12])
+        .max()
+        .unwrap_or(12)
+        .min(40);
+    out += &format!("\nconversion\n{}{:>9}{:>10}{:>8}\n", cell("from → to", pair_w), "entered", "advanced", "rate");
+    for c in &j.conversion {
+        out += &format!(
+            "{}{:>9}{:>10}{}\n",
+            cell(&format!("{} → {}", c.from, c.to), pair_w),
+            c.entered,
+            c.advanced,
+            right(&pct(c.rate), 8)
+        );
+    }
+
+    out += &format!("\nwin rate: {} ({} won, {} lost)\n", pct(j.win_rate.rate), j.win_rate.won, j.win_rate.lost);
+    out += &format!("cycle time, creation to won: {} days on average ({} won)\n", days(j.cycle.avg_days), j.cycle.won);
+
+    out += &format!("\ndays per stage\n{}{:>8}{:>10}\n", cell("stage", name_w), "stays", "avg days");
+    for t in &j.stage_days {
+        out += &format!("{}{:>8}{}\n", cell(&t.stage, name_w), t.stays, right(&days(t.avg_days), 10));
+    }
+
+    out += "\nlost reasons\n";
+    if j.lost_reasons.is_empty() {
+        out += "(no deal lost in the period)\n";
+    } else {
+        let reason_w = j
+            .lost_reasons
+            .iter()
+            .map(|r| crate::domain::text::width(&sanitize(r.reason.as_deref().unwrap_or("(no reason)"))))
+            .chain([12])
+            .max()
+            .unwrap_or(12)
+            .min(30);
+        out += &format!("{}{:>8}{:>18}\n", cell("reason", reason_w), "deals", "total");
+        for r in &j.lost_reasons {
+            out += &format!(
+                "{}{:>8}{:>18}\n",
+                cell(r.reason.as_deref().unwrap_or("(no reason)"), reason_w),
+                r.count,
+                m(r.total)
             );
         }
     }

@@ -1,5 +1,7 @@
 //! Pure logic: no I/O, no terminal, no SQL.
 
+pub mod care_rules;
+pub mod forecast;
 pub mod model;
 pub mod money;
 pub mod pipeline;

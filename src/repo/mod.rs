@@ -4,11 +4,13 @@
 
 pub mod audit;
 pub mod batch;
+pub mod care_rules;
 pub mod cases;
 pub mod contacts;
 pub mod customers;
 pub mod deals;
 pub mod interactions;
+pub mod pipeline_stats;
 pub mod promises;
 pub mod pyramid;
 pub mod reminders;

@@ -1,4 +1,5 @@
 //! Operations that combine the domain with the repository, shared by the
 //! TUI and the subcommands.
 
+pub mod care;
 pub mod pyramid;

@@ -1,0 +1,63 @@
+//! Running the care rules: read, propose, write once per occasion.
+
+use chrono::{DateTime, Utc};
+
+use crate::config::{Config, Lang};
+use crate::domain::care_rules::{Proposal, Rule, RuleSettings, proposals};
+use crate::i18n::Txt;
+use crate::repo::{Repo, Result};
+
+/// The rules the config leaves on.
+pub fn enabled_rules(config: &Config) -> Vec<Rule> {
+    let c = &config.care;
+    if !c.rules_enabled {
+        return Vec::new();
+    }
+    let s = &c.rules;
+    [
+        (Rule::FollowUp, s.follow_up),
+        (Rule::Birthday, s.birthday),
+        (Rule::NoContact, s.no_contact),
+        (Rule::TierDrop, s.tier_drop),
+        (Rule::Credit, s.credit),
+        (Rule::Complaint, s.complaint),
+        (Rule::Promise, s.promise),
+    ]
+    .into_iter()
+    .filter_map(|(r, on)| on.then_some(r))
+    .collect()
+}
+
+/// The note a rule's reminder carries, in the user's language.
+pub fn note(p: &Proposal, lang: Lang) -> String {
+    let label = match p.rule {
+        Rule::FollowUp => Txt::RuleFollowUp,
+        Rule::Birthday => Txt::RuleBirthday,
+        Rule::NoContact => Txt::RuleNoContact,
+        Rule::TierDrop => Txt::RuleTierDrop,
+        Rule::Credit => Txt::RuleCredit,
+        Rule::Complaint => Txt::RuleComplaint,
+        Rule::Promise => Txt::RulePromise,
+    };
+    format!("{}: {}", label.get(lang), p.detail)
+}
+
+/// Runs every enabled rule as of `now`; returns the reminders it raised.
+/// Running it again raises nothing new.
+pub fn run_rules(repo: &mut Repo, config: &Config, now: DateTime<Utc>) -> Result<Vec<Proposal>> {
+    let enabled = enabled_rules(config);
+    if enabled.is_empty() {
+        return Ok(Vec::new());
+    }
+    let inputs = repo.rule_inputs(now, config.care.follow_up_days)?;
+    let settings = RuleSettings {
+        now,
+        follow_up_days: config.care.follow_up_days,
+        no_contact_days: config.care.no_contact_days,
+        promise_notice_hours: config.care.promise_notice_hours,
+        enabled,
+    };
+    let wanted = proposals(&inputs, &settings);
+    let lang = config.language();
+    repo.raise_reminders(&wanted, |p| note(p, lang))
+}
