@@ -12,7 +12,8 @@
 //!
 //! Each case is also timed keystroke by keystroke outside criterion and its
 //! p50 / p99 / max printed to stderr as `probe ...` lines (the budget is a
-//! p99); byte counts are printed as `bytes ...` lines.
+//! p99); byte counts are printed as `bytes ...` lines, and with
+//! `RAPPORT_BENCH_DUMP=1` the bytes themselves (escapes made visible).
 //!
 //! Run: `cargo bench --bench ui`
 
@@ -394,7 +395,12 @@ fn bytes_after(path: &Path, w: u16, h: u16, setup: &[KeyCode], keys: &[KeyCode])
     for k in keys {
         app.on_key(key(*k));
     }
-    frame_bytes(&mut app, &mut term, &sink)
+    let n = frame_bytes(&mut app, &mut term, &sink);
+    if std::env::var_os("RAPPORT_BENCH_DUMP").is_some() {
+        // What exactly was sent, escapes made visible.
+        eprintln!("{}", String::from_utf8_lossy(&sink.0.borrow()).escape_debug());
+    }
+    n
 }
 
 fn terminal_bytes(c: &mut Criterion, path: &Path) {

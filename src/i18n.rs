@@ -176,6 +176,17 @@ texts! {
     RuleComplaint => "Complaint past its deadline", "投诉已超期";
     RulePromise => "Promise falls due", "承诺即将到期";
     RulesRaised => "Care rules raised", "关怀规则新建提醒";
+    Analysis => "Pipeline analysis", "商机分析";
+    WinRate => "Win rate", "赢单率";
+    CycleTime => "cycle to won", "成交周期";
+    Conversion => "Converted", "转化率";
+    DaysInStage => "Days in stage", "阶段天数";
+    LostReasons => "Main lost reasons", "主要输单原因";
+    NoneYet => "none in the period", "本期没有";
+    NoReason => "(no reason)", "（无原因）";
+    Forecast => "Forecast by month of expected close", "按预计成交月份的预测";
+    NoDate => "no date", "无日期";
+    KeyAnalysis => "analysis", "分析";
     Recomputing => "Recomputing the pyramid…", "正在重新计算客户金字塔…";
     SnapshotTaken => "Tiers recomputed and snapshot taken for", "已重新计算层级并保存快照：";
     ColContribution => "Contribution", "贡献";

@@ -472,3 +472,20 @@ fn a_new_deal_is_validated_then_saved_whole() {
     assert_eq!(app.repo.deal(d.id).unwrap().title, "Garden set");
     assert_eq!(app.repo.deal(d.id).unwrap().version, d.version + 1);
 }
+
+#[test]
+fn pipeline_analysis_view() {
+    snapshot_all("pipeline_analysis", |app| {
+        press(app, KeyCode::Char('3'));
+        // Win one deal and lose another so every section has figures.
+        press(app, KeyCode::Char('>'));
+        press(app, KeyCode::Char('w'));
+        type_text(app, "Best fit");
+        press(app, KeyCode::Enter);
+        press(app, KeyCode::Right);
+        press(app, KeyCode::Right);
+        press(app, KeyCode::Char('x'));
+        press(app, KeyCode::Enter);
+        press(app, KeyCode::Char('a'));
+    });
+}

@@ -79,6 +79,8 @@ pub enum Action {
     FilterText,
     /// Pipeline: order cards by amount, close date or age.
     SortCards,
+    /// Pipeline: the analysis view (conversion, win rate, forecast), or back to the board.
+    Analysis,
     /// Does nothing: bind a key to it to switch that key off.
     Noop,
 }
@@ -126,6 +128,7 @@ impl Action {
         Action::FilterMine,
         Action::FilterText,
         Action::SortCards,
+        Action::Analysis,
         Action::Noop,
     ];
 }

@@ -10,6 +10,7 @@ pub mod help;
 pub mod log_form;
 pub mod overlay;
 pub mod pipeline;
+pub mod pipeline_analysis;
 pub mod prompt_form;
 pub mod pyramid;
 pub mod snooze_form;

@@ -34,6 +34,8 @@ pub struct PipelinePane {
     won_lost: (i64, i64, Money),
     stall_days: i64,
     filter: BoardFilter,
+    /// The analysis view, when open (computed when opened).
+    analysis: Option<crate::domain::forecast::Analysis>,
     error: Option<String>,
 }
 
@@ -106,6 +108,19 @@ impl PipelinePane {
     pub fn handle(&mut self, action: Action, env: &mut Env) -> Effect {
         let n = self.stages.len();
         if n == 0 {
+            return Effect::Ignored;
+        }
+        if action == Action::Analysis || (self.analysis.is_some() && action == Action::Back) {
+            self.analysis = match self.analysis {
+                Some(_) => None,
+                None => match super::pipeline_analysis::load(env, &self.stages) {
+                    Ok(a) => Some(a),
+                    Err(e) => return Effect::Error(e),
+                },
+            };
+            return Effect::None;
+        }
+        if self.analysis.is_some() {
             return Effect::Ignored;
         }
         match action {
@@ -187,6 +202,10 @@ impl PipelinePane {
         };
         if let Some(s) = sort {
             title += &format!(" · {} {}", ui.t(Txt::SortedBy), ui.t(s));
+        }
+        if let Some(a) = &self.analysis {
+            super::pipeline_analysis::render(f, area, a, ui);
+            return;
         }
         let outer = block(&title, th, true);
         let inner = outer.inner(area);
