@@ -114,6 +114,9 @@ impl Repo {
             conn.pragma_update(None, "synchronous", "NORMAL")?;
         }
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // 32 MiB of page cache (SQLite's default is 2 MiB): search as you
+        // type re-reads the customer index on every keystroke.
+        conn.pragma_update(None, "cache_size", -32_768)?;
         let mut repo = Repo { conn, path: path.to_path_buf(), agent: agent.to_string(), read_only };
         if version < schema::latest() {
             if read_only {
