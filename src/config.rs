@@ -15,8 +15,15 @@
 //! [[pipeline.stages]]
 //! name = "Lead"
 //! probability_pct = 10
+//!
+//! [team]
+//! ack_target_hours = 4
+//!
+//! [team.teams]
+//! North = ["alice", "bob"]
 //! ```
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
@@ -80,6 +87,7 @@ pub struct Config {
     pub pipeline: PipelineConfig,
     pub care: CareConfig,
     pub lifecycle: LifecycleConfig,
+    pub team: TeamConfig,
 }
 
 /// `[ui]`: how rapport looks and who is using it.
@@ -190,6 +198,37 @@ pub struct CareConfig {
     pub promise_notice_hours: u32,
     /// Each rule on its own: `[care.rules]`.
     pub rules: RuleSwitches,
+    /// Hours a complaint of each severity has before its deadline:
+    /// `[care.complaint_hours]`.
+    pub complaint_hours: SeverityHours,
+}
+
+/// `[care.complaint_hours]`: the deadline of a complaint by severity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SeverityHours {
+    pub low: u32,
+    pub medium: u32,
+    pub high: u32,
+    pub critical: u32,
+}
+
+impl Default for SeverityHours {
+    fn default() -> Self {
+        SeverityHours { low: 120, medium: 72, high: 24, critical: 4 }
+    }
+}
+
+impl SeverityHours {
+    pub fn for_severity(&self, s: crate::domain::model::Severity) -> u32 {
+        use crate::domain::model::Severity::*;
+        match s {
+            Low => self.low,
+            Medium => self.medium,
+            High => self.high,
+            Critical => self.critical,
+        }
+    }
 }
 
 impl Default for CareConfig {
@@ -201,6 +240,7 @@ impl Default for CareConfig {
             rules_enabled: true,
             promise_notice_hours: 24,
             rules: RuleSwitches::default(),
+            complaint_hours: SeverityHours::default(),
         }
     }
 }
@@ -256,6 +296,28 @@ pub struct LifecycleConfig {
 impl Default for LifecycleConfig {
     fn default() -> Self {
         LifecycleConfig { new_days: 90, lost_days: 365, lost_p_alive_pct: 10, declining_p_alive_pct: 50 }
+    }
+}
+
+/// `[team]`: teams of agents and the service-level targets of the team view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TeamConfig {
+    /// Team name → the agents in it (as named on interactions, deals,
+    /// reminders, promises and complaints). An agent may be in several teams.
+    pub teams: BTreeMap<String, Vec<String>>,
+    /// A complaint should be acknowledged within this many hours of opening.
+    pub ack_target_hours: u32,
+    /// A complaint should be closed within this many days of opening.
+    pub close_target_days: u32,
+    /// `true`: a promise is on target when kept by the end of its due day
+    /// (UTC); `false`: only when kept by its due time.
+    pub callback_on_date: bool,
+}
+
+impl Default for TeamConfig {
+    fn default() -> Self {
+        TeamConfig { teams: BTreeMap::new(), ack_target_hours: 4, close_target_days: 5, callback_on_date: true }
     }
 }
 
@@ -432,6 +494,34 @@ impl Config {
                     l.lost_p_alive_pct, l.declining_p_alive_pct
                 ),
             ));
+        }
+
+        let t = &self.team;
+        if t.ack_target_hours == 0 {
+            return Err(invalid("team.ack_target_hours", "must be at least 1 hour"));
+        }
+        if t.close_target_days == 0 {
+            return Err(invalid("team.close_target_days", "must be at least 1 day"));
+        }
+        for (name, members) in &t.teams {
+            if name.trim().is_empty() {
+                return Err(invalid("team.teams", "a team name must not be empty"));
+            }
+            if members.is_empty() {
+                return Err(invalid(format!("team.teams.{name}"), "a team needs at least one agent"));
+            }
+            for (i, agent) in members.iter().enumerate() {
+                let agent = agent.trim();
+                if agent.is_empty() {
+                    return Err(invalid(format!("team.teams.{name}[{i}]"), "an agent's name must not be empty"));
+                }
+                if members[..i].iter().any(|m| m.trim() == agent) {
+                    return Err(invalid(
+                        format!("team.teams.{name}[{i}]"),
+                        format!("agent {agent:?} is listed twice in team {name:?}"),
+                    ));
+                }
+            }
         }
 
         if let Some(lang) = &self.ui.language

@@ -489,3 +489,57 @@ fn pipeline_analysis_view() {
         press(app, KeyCode::Char('a'));
     });
 }
+
+#[test]
+fn a_complaint_follows_the_4a_checklist_and_cannot_close_before_amend() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    // Open one from Zoë's card.
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "zoe");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('c'));
+    type_text(&mut app, "Invoice charged twice");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Right); // medium → high
+    press(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none());
+    let zoe = app.card.customer_id().unwrap();
+    let case = app.repo.open_cases(0, 10).unwrap().into_iter().find(|c| c.customer_id == zoe).unwrap();
+    assert_eq!(case.severity, rapport::domain::model::Severity::High);
+    assert_eq!(case.deadline_at, common::now() + chrono::Duration::hours(24));
+    // Care → complaints: Bob's older case first, then Zoë's.
+    press(&mut app, KeyCode::Char('4'));
+    press(&mut app, KeyCode::Char('k'));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Char('s')); // Acknowledge
+    press(&mut app, KeyCode::Char('s')); // Apologize
+    press(&mut app, KeyCode::Char('c')); // close: refused, Amend is missing
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("cannot close yet: Amend still to do"), "{screen}");
+    assert!(screen.contains("[✓][✓][ ][ ]"), "{screen}");
+    assert_eq!(app.repo.case(case.id).unwrap().status, rapport::domain::model::CaseStatus::Open);
+    press(&mut app, KeyCode::Char('s')); // Amend
+    press(&mut app, KeyCode::Char('s')); // Anticipate asks for a note
+    assert!(app.overlay.is_some());
+    press(&mut app, KeyCode::Enter);
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("Anticipate needs a note"), "{screen}");
+    type_text(&mut app, "Deduplicate card payments at checkout");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('c'));
+    type_text(&mut app, "7");
+    press(&mut app, KeyCode::Enter);
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("from 1 to 5"), "{screen}");
+    press(&mut app, KeyCode::Backspace);
+    type_text(&mut app, "4");
+    press(&mut app, KeyCode::Enter);
+    let closed = app.repo.case(case.id).unwrap();
+    assert_eq!(closed.status, rapport::domain::model::CaseStatus::Closed);
+    assert_eq!(closed.satisfaction, Some(4));
+    assert_eq!(closed.anticipate_note.as_deref(), Some("Deduplicate card payments at checkout"));
+    assert!(closed.steps.iter().all(Option::is_some));
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("30-day medians: ack 0.0 h, close 0.0 d"), "{screen}");
+}

@@ -81,6 +81,14 @@ pub enum Action {
     SortCards,
     /// Pipeline: the analysis view (conversion, win rate, forecast), or back to the board.
     Analysis,
+    /// Care: open complaints with their 4A checklist, or back to today.
+    Complaints,
+    /// Care (complaints): tick the next 4A step (Anticipate asks for a note).
+    NextStep,
+    /// Care (complaints): close the complaint (asks the satisfaction, 1–5).
+    CloseCase,
+    /// Card: open a complaint for this customer.
+    NewComplaint,
     /// Does nothing: bind a key to it to switch that key off.
     Noop,
 }
@@ -129,6 +137,10 @@ impl Action {
         Action::FilterText,
         Action::SortCards,
         Action::Analysis,
+        Action::Complaints,
+        Action::NextStep,
+        Action::CloseCase,
+        Action::NewComplaint,
         Action::Noop,
     ];
 }

@@ -18,13 +18,14 @@ use crate::keymap::{Context, Key, Keymap, Lookup};
 use crate::panes::card::CardPane;
 use crate::panes::care::CarePane;
 use crate::panes::close_form::CloseForm;
+use crate::panes::complaint_form::ComplaintForm;
 use crate::panes::customers::CustomersPane;
 use crate::panes::deal_form::DealForm;
 use crate::panes::help::HelpPane;
 use crate::panes::log_form::LogForm;
 use crate::panes::overlay::Overlay;
 use crate::panes::pipeline::PipelinePane;
-use crate::panes::prompt_form::PromptForm;
+use crate::panes::prompt_form::{PromptForm, Purpose};
 use crate::panes::pyramid::PyramidPane;
 use crate::panes::snooze_form::SnoozeForm;
 use crate::panes::widgets::fit;
@@ -460,7 +461,14 @@ impl App {
             Effect::CloseDeal(deal, won) => {
                 self.overlay = Some(Overlay::Close(CloseForm::new(*deal, won, &self.config.pipeline.lost_reasons)));
             }
-            Effect::AskBoardFilter(text) => self.overlay = Some(Overlay::Prompt(PromptForm::new(&text))),
+            Effect::AskBoardFilter(text) => {
+                self.overlay = Some(Overlay::Prompt(PromptForm::new(Purpose::BoardFilter, &text)));
+            }
+            Effect::NewComplaint(id, name) => self.overlay = Some(Overlay::Complaint(ComplaintForm::new(id, &name))),
+            Effect::AskCase(case, anticipate) => {
+                let purpose = if anticipate { Purpose::Anticipate(case) } else { Purpose::Satisfaction(case) };
+                self.overlay = Some(Overlay::Prompt(PromptForm::new(purpose, "")));
+            }
             Effect::BoardFilter(text) => {
                 self.overlay = None;
                 let (mut env, _, _, pipeline, ..) = self.env();
@@ -609,7 +617,9 @@ impl App {
                 (Action::Help, Txt::KeyHelp),
                 (Action::Done, Txt::KeyDone),
                 (Action::Snooze, Txt::KeySnooze),
-                (Action::Open, Txt::KeyOpen),
+                (Action::Complaints, Txt::KeyComplaints),
+                (Action::NextStep, Txt::KeyStep),
+                (Action::CloseCase, Txt::KeyCloseCase),
                 (Action::LogInteraction, Txt::KeyLog),
                 (Action::Quit, Txt::KeyQuit),
             ],

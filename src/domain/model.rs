@@ -384,3 +384,49 @@ pub struct NewPromise {
     pub text: String,
     pub due_at: DateTime<Utc>,
 }
+
+/// One of the 4A recovery steps of a complaint, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step4A {
+    Acknowledge,
+    Apologize,
+    Amend,
+    /// The preventive step, with a note of what will change.
+    Anticipate,
+}
+
+impl Step4A {
+    pub const ALL: [Step4A; 4] = [Step4A::Acknowledge, Step4A::Apologize, Step4A::Amend, Step4A::Anticipate];
+}
+
+/// A complaint case as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Case {
+    pub id: i64,
+    pub customer_id: i64,
+    pub customer_name: String,
+    pub title: String,
+    pub severity: Severity,
+    pub owner: Option<String>,
+    pub status: CaseStatus,
+    pub opened_at: DateTime<Utc>,
+    pub deadline_at: DateTime<Utc>,
+    /// When each 4A step was done, in [`Step4A::ALL`] order.
+    pub steps: [Option<DateTime<Utc>>; 4],
+    pub anticipate_note: Option<String>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub satisfaction: Option<u8>,
+    pub version: i64,
+}
+
+impl Case {
+    /// The first step not done yet.
+    pub fn next_step(&self) -> Option<Step4A> {
+        Step4A::ALL.iter().zip(self.steps).find(|(_, at)| at.is_none()).map(|(s, _)| *s)
+    }
+
+    /// A case closes once Acknowledge, Apologize and Amend are done.
+    pub fn can_close(&self) -> bool {
+        self.steps[..3].iter().all(Option::is_some)
+    }
+}

@@ -100,6 +100,9 @@ impl CardPane {
                 return self.customer_id().map(Effect::LogInteraction).unwrap_or(Effect::None);
             }
             Action::Back => return Effect::Back,
+            Action::NewComplaint => {
+                return self.customer.as_ref().map_or(Effect::None, |c| Effect::NewComplaint(c.id, c.name.clone()));
+            }
             Action::NewDeal => {
                 return self
                     .customer

@@ -11,6 +11,7 @@ use super::log_form::end_of_local_day;
 use super::widgets::{block, col, fit, scroll_top};
 use super::{Effect, Env, Ui};
 use crate::app::Action;
+use crate::domain::model::{Case, Step4A};
 use crate::i18n::Txt;
 use crate::keymap::Context;
 use crate::repo::reminders::{Done, DueItem, DueSource};
@@ -25,7 +26,26 @@ pub struct CarePane {
     selected: usize,
     top: usize,
     height: usize,
+    /// The complaints view, when open.
+    complaints: Option<Complaints>,
     error: Option<String>,
+}
+
+/// Open complaints with their 4A checklist, and the period's medians.
+struct Complaints {
+    cases: Vec<Case>,
+    selected: usize,
+    median_ack_hours: Option<f64>,
+    median_close_days: Option<f64>,
+}
+
+fn median(mut v: Vec<i64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_unstable();
+    let n = v.len();
+    Some(if n % 2 == 1 { v[n / 2] as f64 } else { (v[n / 2 - 1] + v[n / 2]) as f64 / 2.0 })
 }
 
 impl CarePane {
@@ -37,7 +57,33 @@ impl CarePane {
         (self.counts.0 + self.counts.1 + self.counts.2) as usize
     }
 
+    fn load_complaints(&mut self, env: &mut Env) {
+        let r = &*env.repo;
+        let loaded = (|| -> crate::repo::Result<Complaints> {
+            let cases = r.open_cases(0, 500)?;
+            let times = r.case_times(env.now - chrono::Duration::days(30), env.now)?;
+            let ack = median(times.iter().filter_map(|t| t.0).collect());
+            let close = median(times.iter().filter_map(|t| t.1).collect());
+            Ok(Complaints {
+                cases,
+                selected: 0,
+                median_ack_hours: ack.map(|s| s / 3600.0),
+                median_close_days: close.map(|s| s / 86_400.0),
+            })
+        })();
+        match loaded {
+            Ok(mut c) => {
+                c.selected = self.complaints.as_ref().map_or(0, |o| o.selected).min(c.cases.len().saturating_sub(1));
+                self.complaints = Some(c);
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
+    }
+
     pub fn reload(&mut self, env: &mut Env) {
+        if self.complaints.is_some() {
+            self.load_complaints(env);
+        }
         let until = end_of_local_day(env.today());
         match env.repo.due_counts(until) {
             Ok(c) => self.counts = c,
@@ -75,6 +121,48 @@ impl CarePane {
     }
 
     pub fn handle(&mut self, action: Action, env: &mut Env) -> Effect {
+        if action == Action::Complaints || (self.complaints.is_some() && action == Action::Back) {
+            if self.complaints.take().is_none() {
+                self.load_complaints(env);
+            }
+            return Effect::None;
+        }
+        if let Some(c) = &mut self.complaints {
+            let n = c.cases.len();
+            let case = c.cases.get(c.selected).cloned();
+            match action {
+                Action::Up => c.selected = c.selected.saturating_sub(1),
+                Action::Down => c.selected = (c.selected + 1).min(n.saturating_sub(1)),
+                Action::First => c.selected = 0,
+                Action::Last => c.selected = n.saturating_sub(1),
+                Action::Open => return case.map_or(Effect::None, |k| Effect::OpenCustomer(k.customer_id)),
+                Action::LogInteraction => return case.map_or(Effect::None, |k| Effect::LogInteraction(k.customer_id)),
+                Action::NextStep => {
+                    let Some(k) = case else { return Effect::None };
+                    return match k.next_step() {
+                        None => Effect::Error(Txt::AllStepsDone.get(env.config.language()).into()),
+                        Some(Step4A::Anticipate) => Effect::AskCase(Box::new(k), true),
+                        Some(step) => match env.repo.tick_case_step(k.id, k.version, step, None, env.now) {
+                            Ok(()) => Effect::Saved(Txt::StepDone.get(env.config.language()).into()),
+                            Err(e) => Effect::Error(e.to_string()),
+                        },
+                    };
+                }
+                Action::CloseCase => {
+                    let Some(k) = case else { return Effect::None };
+                    if !k.can_close() {
+                        // Say exactly what is missing (the repository's words).
+                        return match env.repo.close_case(k.id, k.version, 3, env.now) {
+                            Err(e) => Effect::Error(e.to_string()),
+                            Ok(()) => Effect::Saved(Txt::CaseClosed.get(env.config.language()).into()),
+                        };
+                    }
+                    return Effect::AskCase(Box::new(k), false);
+                }
+                _ => return Effect::Ignored,
+            }
+            return Effect::None;
+        }
         let page = self.height.max(1);
         match action {
             Action::Up => self.selected = self.selected.saturating_sub(1),
@@ -120,7 +208,72 @@ impl CarePane {
         Effect::None
     }
 
+    fn render_complaints(&self, f: &mut Frame, area: Rect, ui: &Ui) {
+        let th = ui.theme;
+        let Some(c) = &self.complaints else { return };
+        let hours = |h: Option<f64>| h.map(|h| format!("{h:.1} h")).unwrap_or_else(|| "–".into());
+        let days = |d: Option<f64>| d.map(|d| format!("{d:.1} d")).unwrap_or_else(|| "–".into());
+        let title = format!(
+            "{} · {} {} · {}: {} {}, {} {}",
+            ui.t(Txt::Complaints),
+            c.cases.len(),
+            ui.t(Txt::OpenLabel),
+            ui.t(Txt::Last30Days),
+            ui.t(Txt::MedianAck),
+            hours(c.median_ack_hours),
+            ui.t(Txt::MedianClose),
+            days(c.median_close_days)
+        );
+        let bl = block(&title, th, true);
+        let inner = bl.inner(area);
+        f.render_widget(bl, area);
+        let w = inner.width as usize;
+        let (age_w, sev_w, box_w) = (8, 10, 14);
+        let rest = w.saturating_sub(2 + age_w + sev_w + box_w);
+        let cust_w = rest * 2 / 5;
+        let what_w = rest - cust_w;
+        let mut lines = vec![Line::from(Span::styled(
+            format!(
+                "  {}{}{}{}{}",
+                col(ui.t(Txt::ColAge), age_w, th),
+                col(ui.t(Txt::ColSeverity), sev_w, th),
+                col(ui.t(Txt::Col4A), box_w, th),
+                col(ui.t(Txt::ColCustomer), cust_w, th),
+                col(ui.t(Txt::ColWhat), what_w, th)
+            ),
+            th.header(),
+        ))];
+        if c.cases.is_empty() {
+            lines.push(Line::from(Span::styled(ui.t(Txt::NoOpenCases), th.ok())));
+        }
+        let height = (inner.height as usize).saturating_sub(1);
+        let top = scroll_top(0, c.selected, height.max(1));
+        let (done, todo) = if th.ascii { ("x", " ") } else { ("✓", " ") };
+        for (i, k) in c.cases.iter().enumerate().skip(top).take(height) {
+            let sel = i == c.selected;
+            let base = if sel { th.selected() } else { Default::default() };
+            let age = format!("{}{}", (ui.now - k.opened_at).num_days(), ui.t(Txt::DaysShort));
+            let boxes: String =
+                k.steps.iter().map(|s| format!("[{}]", if s.is_some() { done } else { todo })).collect();
+            let late = k.deadline_at < ui.now;
+            let cursor = if sel { format!("{} ", th.cursor()) } else { "  ".into() };
+            lines.push(Line::from(vec![
+                Span::raw(cursor),
+                Span::styled(col(&age, age_w, th), if late { th.alert().patch(base) } else { base }),
+                Span::styled(col(k.severity.code(), sev_w, th), base),
+                Span::styled(col(&boxes, box_w, th), base),
+                Span::styled(col(&k.customer_name, cust_w, th), base),
+                Span::styled(col(&k.title, what_w, th), base),
+            ]));
+        }
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+
     pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+        if self.complaints.is_some() {
+            self.render_complaints(f, area, ui);
+            return;
+        }
         let th = ui.theme;
         let (r, p, c) = self.counts;
         let title = format!(

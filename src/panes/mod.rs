@@ -4,6 +4,7 @@
 pub mod card;
 pub mod care;
 pub mod close_form;
+pub mod complaint_form;
 pub mod customers;
 pub mod deal_form;
 pub mod help;
@@ -88,6 +89,10 @@ pub enum Effect {
     CloseDeal(Box<crate::domain::model::Deal>, bool),
     /// Ask for the board's text filter (starting from this text).
     AskBoardFilter(String),
+    /// Open the complaint form for this customer.
+    NewComplaint(i64, String),
+    /// Ask the Anticipate note (true) or the satisfaction to close (false).
+    AskCase(Box<crate::domain::model::Case>, bool),
     /// The board's text filter was given.
     BoardFilter(String),
     /// Ask when to snooze this item until.

@@ -7,6 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::close_form::CloseForm;
+use super::complaint_form::ComplaintForm;
 use super::deal_form::DealForm;
 use super::log_form::LogForm;
 use super::prompt_form::PromptForm;
@@ -21,6 +22,7 @@ pub enum Overlay {
     Deal(Box<DealForm>),
     Close(CloseForm),
     Prompt(PromptForm),
+    Complaint(ComplaintForm),
 }
 
 impl Overlay {
@@ -31,6 +33,7 @@ impl Overlay {
             Overlay::Deal(f) => f.type_char(c, env),
             Overlay::Close(f) => f.type_char(c),
             Overlay::Prompt(f) => f.type_char(c),
+            Overlay::Complaint(f) => f.type_char(c),
         }
     }
 
@@ -41,6 +44,7 @@ impl Overlay {
             Overlay::Deal(f) => f.backspace(env),
             Overlay::Close(f) => f.backspace(),
             Overlay::Prompt(f) => f.backspace(),
+            Overlay::Complaint(f) => f.backspace(),
         }
     }
 
@@ -51,6 +55,7 @@ impl Overlay {
             Overlay::Deal(f) => f.handle(action, env),
             Overlay::Close(f) => f.handle(action, env),
             Overlay::Prompt(f) => f.handle(action, env),
+            Overlay::Complaint(f) => f.handle(action, env),
         }
     }
 
@@ -61,6 +66,7 @@ impl Overlay {
             Overlay::Deal(o) => o.render(f, area, ui),
             Overlay::Close(o) => o.render(f, area, ui),
             Overlay::Prompt(o) => o.render(f, area, ui),
+            Overlay::Complaint(o) => o.render(f, area, ui),
         }
     }
 }
