@@ -543,3 +543,60 @@ fn a_complaint_follows_the_4a_checklist_and_cannot_close_before_amend() {
     let screen = text(&draw(&mut app, 80, 24));
     assert!(screen.contains("30-day medians: ack 0.0 h, close 0.0 d"), "{screen}");
 }
+
+#[test]
+fn customers_are_created_edited_archived_restored_and_dialled() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    // An unknown caller: the form comes with the number.
+    app.open_phone("+33 6 12 34 56 78");
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("New customer") && screen.contains("+33 6 12 34 56 78"), "{screen}");
+    press(&mut app, KeyCode::Enter);
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("A name is required"), "{screen}");
+    type_text(&mut app, "Élodie Marchand");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none());
+    assert_eq!(app.view, View::Card);
+    let id = app.card.customer_id().unwrap();
+    assert_eq!(app.repo.customers_by_phone("0612345678").unwrap()[0].id, id);
+    // Edit: the city.
+    press(&mut app, KeyCode::Char('e'));
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Tab); // name → company → phone → email → city
+    }
+    type_text(&mut app, "Lyon");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.repo.customer(id).unwrap().city.as_deref(), Some("Lyon"));
+    // Dial through the configured command, then the call form is open.
+    app.config.ui.dialer = Some(format!("touch {}/called-{{number}}", dir.path().display()));
+    press(&mut app, KeyCode::Char('d'));
+    assert!(app.overlay.is_some());
+    let called = dir.path().join("called-+33612345678");
+    for _ in 0..200 {
+        if called.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(called.exists(), "the dialer did not run");
+    press(&mut app, KeyCode::Esc);
+    // Archive: gone from the list; A lists archived ones; restore.
+    press(&mut app, KeyCode::Char('a'));
+    assert_eq!(app.repo.customer(id).unwrap().status, rapport::domain::model::CustomerStatus::Archived);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "marchand");
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("0 matches"), "{screen}");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('A'));
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("ARCHIVED") && screen.contains("Élodie Marchand"), "{screen}");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('a'));
+    assert_eq!(app.repo.customer(id).unwrap().status, rapport::domain::model::CustomerStatus::Active);
+    let audit = app.repo.audit_for("customer", id).unwrap();
+    assert!(audit.iter().any(|e| e.changes.contains("archived")), "{audit:?}");
+}

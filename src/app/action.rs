@@ -89,6 +89,16 @@ pub enum Action {
     CloseCase,
     /// Card: open a complaint for this customer.
     NewComplaint,
+    /// Card: edit the customer.
+    EditCustomer,
+    /// Card: archive the customer (hidden, never deleted), or restore.
+    Archive,
+    /// Card: dial the customer's number with the configured dialer and log the call.
+    Dial,
+    /// Customer list: a new customer.
+    NewCustomer,
+    /// Customer list: show archived customers instead of active ones.
+    ToggleArchived,
     /// Does nothing: bind a key to it to switch that key off.
     Noop,
 }
@@ -141,6 +151,11 @@ impl Action {
         Action::NextStep,
         Action::CloseCase,
         Action::NewComplaint,
+        Action::EditCustomer,
+        Action::Archive,
+        Action::Dial,
+        Action::NewCustomer,
+        Action::ToggleArchived,
         Action::Noop,
     ];
 }

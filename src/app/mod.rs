@@ -19,6 +19,7 @@ use crate::panes::card::CardPane;
 use crate::panes::care::CarePane;
 use crate::panes::close_form::CloseForm;
 use crate::panes::complaint_form::ComplaintForm;
+use crate::panes::customer_form::CustomerForm;
 use crate::panes::customers::CustomersPane;
 use crate::panes::deal_form::DealForm;
 use crate::panes::help::HelpPane;
@@ -174,6 +175,7 @@ impl App {
     pub fn open_phone(&mut self, number: &str) {
         match self.repo.customers_by_phone(number) {
             Ok(found) if found.len() == 1 => self.open_customer(found[0].id),
+            Ok(found) if found.is_empty() => self.apply(Effect::NewCustomer(Some(number.to_string()))),
             Ok(_) => {
                 let digits = crate::domain::text::phone_digits(number);
                 let (mut env, customers, ..) = self.env();
@@ -183,6 +185,33 @@ impl App {
                 }
             }
             Err(e) => self.status = Some(Status { text: e.to_string(), error: true }),
+        }
+    }
+
+    /// Dials `number` through the configured command (no shell: the
+    /// command is split on spaces, `{number}` replaced), then opens the call
+    /// form, timed from now.
+    fn dial(&mut self, customer_id: i64, number: &str) {
+        let Some(template) = self.config.ui.dialer.clone().filter(|d| !d.trim().is_empty()) else {
+            self.status = Some(Status { text: Txt::NoDialer.get(self.lang).into(), error: true });
+            return;
+        };
+        let digits: String = number.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
+        let mut parts = template.split_whitespace().map(|p| p.replace("{number}", &digits));
+        let Some(program) = parts.next() else { return };
+        let spawned = std::process::Command::new(&program)
+            .args(parts)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        match spawned {
+            Ok(_) => {
+                let name = self.repo.customer(customer_id).map(|c| c.name).unwrap_or_default();
+                self.overlay = Some(Overlay::Log(LogForm::new(customer_id, &name, self.now()).outbound()));
+                self.status = Some(Status { text: format!("{} {digits}", Txt::Dialing.get(self.lang)), error: false });
+            }
+            Err(e) => self.status = Some(Status { text: format!("{program}: {e}"), error: true }),
         }
     }
 
@@ -371,9 +400,11 @@ impl App {
             let mut env = Env { repo: &mut self.repo, config: &self.config, now };
             let effect = o.handle(action, &mut env);
             match effect {
-                Effect::Saved(_) | Effect::Back | Effect::SavedThenLog(..) | Effect::BoardFilter(_) => {
-                    self.overlay = None
-                }
+                Effect::Saved(_)
+                | Effect::Back
+                | Effect::SavedThenLog(..)
+                | Effect::BoardFilter(_)
+                | Effect::SavedCustomer(..) => self.overlay = None,
                 _ => {}
             }
             if effect != Effect::Back {
@@ -464,6 +495,20 @@ impl App {
             Effect::AskBoardFilter(text) => {
                 self.overlay = Some(Overlay::Prompt(PromptForm::new(Purpose::BoardFilter, &text)));
             }
+            Effect::SavedCustomer(text, id) => {
+                self.after_write();
+                self.status = Some(Status { text, error: false });
+                self.apply(Effect::OpenCustomer(id));
+            }
+            Effect::NewCustomer(phone) => {
+                let form = CustomerForm::new(phone.as_deref(), self.repo.agent());
+                self.overlay = Some(Overlay::Customer(Box::new(form)));
+                if phone.is_some() {
+                    self.status = Some(Status { text: Txt::UnknownNumber.get(self.lang).into(), error: false });
+                }
+            }
+            Effect::EditCustomer(c) => self.overlay = Some(Overlay::Customer(Box::new(CustomerForm::edit(*c)))),
+            Effect::Dial(id, number) => self.dial(id, &number),
             Effect::NewComplaint(id, name) => self.overlay = Some(Overlay::Complaint(ComplaintForm::new(id, &name))),
             Effect::AskCase(case, anticipate) => {
                 let purpose = if anticipate { Purpose::Anticipate(case) } else { Purpose::Satisfaction(case) };

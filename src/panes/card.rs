@@ -11,7 +11,7 @@ use ratatui::widgets::Paragraph;
 use super::widgets::{block, clean, fit};
 use super::{Effect, Env, Ui};
 use crate::app::Action;
-use crate::domain::model::{Contact, Customer, Deal, Interaction, Reminder, Tier};
+use crate::domain::model::{Contact, Customer, CustomerStatus, Deal, Interaction, Reminder, Tier};
 use crate::domain::money::Money;
 use crate::i18n::Txt;
 use crate::keymap::Context;
@@ -100,6 +100,30 @@ impl CardPane {
                 return self.customer_id().map(Effect::LogInteraction).unwrap_or(Effect::None);
             }
             Action::Back => return Effect::Back,
+            Action::EditCustomer => {
+                return self.customer.clone().map_or(Effect::None, |c| Effect::EditCustomer(Box::new(c)));
+            }
+            Action::Dial => {
+                let Some(c) = &self.customer else { return Effect::None };
+                let phone = c.phone.clone().or_else(|| self.contacts.iter().find_map(|k| k.phone.clone()));
+                return match phone {
+                    Some(p) => Effect::Dial(c.id, p),
+                    None => Effect::Error(Txt::NoPhone.get(env.config.language()).into()),
+                };
+            }
+            Action::Archive => {
+                let Some(mut c) = self.customer.clone() else { return Effect::None };
+                let archiving = c.status == CustomerStatus::Active;
+                c.status = if archiving { CustomerStatus::Archived } else { CustomerStatus::Active };
+                let lang = env.config.language();
+                return match env.repo.update_customer(&c) {
+                    Ok(_) => {
+                        self.open(c.id, env);
+                        Effect::Saved((if archiving { Txt::Archived } else { Txt::Restored }).get(lang).into())
+                    }
+                    Err(e) => Effect::Error(e.to_string()),
+                };
+            }
             Action::NewComplaint => {
                 return self.customer.as_ref().map_or(Effect::None, |c| Effect::NewComplaint(c.id, c.name.clone()));
             }
@@ -224,6 +248,9 @@ impl CardPane {
         }
         if c.on_hold {
             first.push(Span::styled(format!("  {}", ui.t(Txt::OnHold)), th.alert()));
+        }
+        if c.status == CustomerStatus::Archived {
+            first.push(Span::styled(format!("  {}", ui.t(Txt::ArchivedBanner)), th.alert()));
         }
         if self.open_cases > 0 {
             first.push(Span::styled(format!("  {} {}", self.open_cases, ui.t(Txt::OpenComplaints)), th.alert()));

@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 use super::widgets::{block, col as cell, scroll_top};
 use super::{Effect, Env, Ui};
 use crate::app::Action;
-use crate::domain::model::CustomerRow;
+use crate::domain::model::{CustomerRow, CustomerStatus};
 use crate::i18n::Txt;
 use crate::keymap::Context;
 
@@ -30,6 +30,8 @@ pub struct CustomersPane {
     total: usize,
     height: usize,
     loaded_query: Option<String>,
+    /// Listing archived customers (to restore them) instead of active ones.
+    pub archived: bool,
     error: Option<String>,
 }
 
@@ -48,7 +50,7 @@ impl CustomersPane {
     /// covers what is on screen.
     fn refresh(&mut self, env: &mut Env) {
         if self.loaded_query.as_deref() != Some(self.query.as_str()) {
-            match env.repo.count_customers(&self.query, COUNT_CAP + 1) {
+            match env.repo.count_customers_in(self.status(), &self.query, COUNT_CAP + 1) {
                 Ok(n) => {
                     self.total = n;
                     self.error = None;
@@ -64,7 +66,7 @@ impl CustomersPane {
         let have_end = self.window_start + self.rows.len();
         if self.total > 0 && (self.rows.is_empty() || self.top < self.window_start || need_end > have_end) {
             let start = self.top.saturating_sub(WINDOW / 2);
-            match env.repo.search_customers(&self.query, start, WINDOW) {
+            match env.repo.search_customers_in(self.status(), &self.query, start, WINDOW) {
                 Ok(rows) => {
                     self.rows = rows;
                     self.window_start = start;
@@ -72,6 +74,10 @@ impl CustomersPane {
                 Err(e) => self.error = Some(e.to_string()),
             }
         }
+    }
+
+    fn status(&self) -> CustomerStatus {
+        if self.archived { CustomerStatus::Archived } else { CustomerStatus::Active }
     }
 
     /// The customer under the cursor.
@@ -95,6 +101,13 @@ impl CustomersPane {
             Action::First => self.move_to(0, env),
             Action::Last => self.move_to(self.total.saturating_sub(1), env),
             Action::Search => self.typing = true,
+            Action::NewCustomer if !self.typing => return Effect::NewCustomer(None),
+            Action::ToggleArchived if !self.typing => {
+                self.archived = !self.archived;
+                self.selected = 0;
+                self.top = 0;
+                self.reload(env);
+            }
             Action::Open => {
                 self.typing = false;
                 return match self.selected_row() {
@@ -158,7 +171,10 @@ impl CustomersPane {
         f.render_widget(search, search_area);
 
         let count = if self.total > COUNT_CAP { format!("{COUNT_CAP}+") } else { self.total.to_string() };
-        let title = format!("{} · {count} {}", ui.t(Txt::PaneCustomers), ui.t(Txt::Matches));
+        let mut title = format!("{} · {count} {}", ui.t(Txt::PaneCustomers), ui.t(Txt::Matches));
+        if self.archived {
+            title += &format!(" · {}", ui.t(Txt::ArchivedBanner));
+        }
         let outer = block(&title, th, !self.typing);
         let inner = outer.inner(list_area);
         f.render_widget(outer, list_area);

@@ -60,6 +60,12 @@ impl LogForm {
         }
     }
 
+    /// An outbound call (we dialled).
+    pub fn outbound(mut self) -> LogForm {
+        self.direction = 1;
+        self
+    }
+
     pub fn context(&self) -> Context {
         Context::Form
     }

@@ -5,6 +5,7 @@ pub mod card;
 pub mod care;
 pub mod close_form;
 pub mod complaint_form;
+pub mod customer_form;
 pub mod customers;
 pub mod deal_form;
 pub mod help;
@@ -89,6 +90,13 @@ pub enum Effect {
     CloseDeal(Box<crate::domain::model::Deal>, bool),
     /// Ask for the board's text filter (starting from this text).
     AskBoardFilter(String),
+    /// A customer was saved: reload, say so, and show their card.
+    SavedCustomer(String, i64),
+    /// Open the customer form: a new customer (with this phone), or edit one.
+    NewCustomer(Option<String>),
+    EditCustomer(Box<crate::domain::model::Customer>),
+    /// Dial this number with the configured dialer, then log the call.
+    Dial(i64, String),
     /// Open the complaint form for this customer.
     NewComplaint(i64, String),
     /// Ask the Anticipate note (true) or the satisfaction to close (false).

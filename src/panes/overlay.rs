@@ -8,6 +8,7 @@ use ratatui::layout::Rect;
 
 use super::close_form::CloseForm;
 use super::complaint_form::ComplaintForm;
+use super::customer_form::CustomerForm;
 use super::deal_form::DealForm;
 use super::log_form::LogForm;
 use super::prompt_form::PromptForm;
@@ -23,6 +24,7 @@ pub enum Overlay {
     Close(CloseForm),
     Prompt(PromptForm),
     Complaint(ComplaintForm),
+    Customer(Box<CustomerForm>),
 }
 
 impl Overlay {
@@ -34,6 +36,7 @@ impl Overlay {
             Overlay::Close(f) => f.type_char(c),
             Overlay::Prompt(f) => f.type_char(c),
             Overlay::Complaint(f) => f.type_char(c),
+            Overlay::Customer(f) => f.type_char(c),
         }
     }
 
@@ -45,6 +48,7 @@ impl Overlay {
             Overlay::Close(f) => f.backspace(),
             Overlay::Prompt(f) => f.backspace(),
             Overlay::Complaint(f) => f.backspace(),
+            Overlay::Customer(f) => f.backspace(),
         }
     }
 
@@ -56,6 +60,7 @@ impl Overlay {
             Overlay::Close(f) => f.handle(action, env),
             Overlay::Prompt(f) => f.handle(action, env),
             Overlay::Complaint(f) => f.handle(action, env),
+            Overlay::Customer(f) => f.handle(action, env),
         }
     }
 
@@ -67,6 +72,7 @@ impl Overlay {
             Overlay::Close(o) => o.render(f, area, ui),
             Overlay::Prompt(o) => o.render(f, area, ui),
             Overlay::Complaint(o) => o.render(f, area, ui),
+            Overlay::Customer(o) => o.render(f, area, ui),
         }
     }
 }

@@ -208,10 +208,23 @@ impl Repo {
     /// contacts' names, case- and accent-insensitively; a query that looks
     /// like a phone number also matches phone digits, whatever the format.
     pub fn search_customers(&self, query: &str, offset: usize, limit: usize) -> Result<Vec<CustomerRow>> {
+        self.search_customers_in(CustomerStatus::Active, query, offset, limit)
+    }
+
+    /// As [`Repo::search_customers`], among customers of `status`
+    /// (archived ones, to restore them).
+    pub fn search_customers_in(
+        &self,
+        status: CustomerStatus,
+        query: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<CustomerRow>> {
         let (cond, args) = search_condition(query);
         let sql = format!(
-            "SELECT {ROW_COLS} FROM customers WHERE status = 'active' {cond}
+            "SELECT {ROW_COLS} FROM customers WHERE status = '{}' {cond}
              ORDER BY sort_key, id LIMIT ?{} OFFSET ?{}",
+            status.code(),
             args.len() + 1,
             args.len() + 2
         );
@@ -226,9 +239,15 @@ impl Repo {
 
     /// How many active customers match `query`, counting no further than `cap`.
     pub fn count_customers(&self, query: &str, cap: usize) -> Result<usize> {
+        self.count_customers_in(CustomerStatus::Active, query, cap)
+    }
+
+    /// As [`Repo::count_customers`], among customers of `status`.
+    pub fn count_customers_in(&self, status: CustomerStatus, query: &str, cap: usize) -> Result<usize> {
         let (cond, args) = search_condition(query);
         let sql = format!(
-            "SELECT count(*) FROM (SELECT 1 FROM customers WHERE status = 'active' {cond} LIMIT ?{})",
+            "SELECT count(*) FROM (SELECT 1 FROM customers WHERE status = '{}' {cond} LIMIT ?{})",
+            status.code(),
             args.len() + 1
         );
         let mut st = self.conn().prepare_cached(&sql)?;
@@ -246,13 +265,16 @@ impl Repo {
         if digits.len() < 3 {
             return Ok(Vec::new());
         }
+        // A national number drops the trunk prefix 0 that the international
+        // form leaves out: 06 12 34 56 78 is +33 6 12 34 56 78.
+        let core = digits.trim_start_matches('0');
         let mut st = self.conn().prepare_cached(&format!(
             "SELECT {ROW_COLS} FROM customers WHERE status = 'active' AND (
                  (' ' || phone_digits || ' ') LIKE '% ' || ?1 || ' %' ESCAPE '\\'
-                 OR (length(?1) >= 7 AND (phone_digits || ' ') LIKE '%' || ?1 || ' %' ESCAPE '\\'))
+                 OR (length(?2) >= 7 AND (phone_digits || ' ') LIKE '%' || ?2 || ' %' ESCAPE '\\'))
              ORDER BY sort_key, id LIMIT 50"
         ))?;
-        let rows = st.query_map([like_escape(&digits)], list_row)?;
+        let rows = st.query_map([like_escape(&digits), like_escape(core)], list_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
