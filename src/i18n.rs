@@ -202,6 +202,7 @@ texts! {
     NoDialer => "No dialer configured: set [ui] dialer (e.g. 'linphonecsh dial {number}') in config.toml.", "未配置拨号器：请在 config.toml 中设置 [ui] dialer。";
     NoPhone => "This customer has no phone number.", "该客户没有电话号码。";
     Dialing => "Dialing", "正在拨打";
+    DraftRestored => "A call you were logging when the last session ended is back: finish it or esc.", "上次会话中断时正在记录的通话已恢复：请完成或按 esc。";
     StepDone => "Step done.", "步骤已完成。";
     CaseClosed => "Complaint closed.", "投诉已结案。";
     CaseOpened => "Complaint opened.", "投诉已登记。";

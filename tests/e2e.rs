@@ -264,3 +264,37 @@ fn check_does_not_create_a_missing_base() {
     assert!(!s.db.exists(), "check created {}", s.db.display());
     assert!(!out.status.success(), "check said a missing base is fine: {}", String::from_utf8_lossy(&out.stdout));
 }
+
+#[test]
+fn a_half_typed_call_survives_a_dropped_connection_as_a_draft() {
+    let s = Sandbox::with_demo();
+    let mut app = s.open(&[]);
+    open_yamada(&mut app);
+    app.send("l");
+    app.wait_for_text(&["Log interaction", "Summary"]);
+    app.send("Customer asks about 配送 and");
+    app.wait_for_text(&["Customer asks about 配送 and_"]);
+    signal(app.pid(), "HUP");
+    let status = app.wait_exit_within(SIGNAL_EXIT);
+    assert_eq!(status.exit_code(), 129, "{status:?}");
+    // Nothing was logged: the form was never confirmed.
+    let repo = Repo::open(&s.db, "reader").unwrap();
+    let yamada = repo.search_customers("山田", 0, 1).unwrap()[0].id;
+    assert!(repo.recent_interactions(yamada, 100).unwrap().iter().all(|i| !i.summary.contains("asks about")));
+    drop(repo);
+    // The next start offers it back, on the customer's card.
+    let mut app = s.open(&[]);
+    app.wait_for_text(&["Log interaction", "Customer asks about 配送 and", "finish it or esc"]);
+    app.send(" wants a date");
+    app.send("\r");
+    app.wait_for_text(&["Interaction saved."]);
+    app.send("q");
+    assert!(app.wait_exit().success());
+    assert_eq!(agent_of_logged(&s.db, "山田", "Customer asks about 配送 and wants a date"), "tester");
+    // Offered once: a third start has no draft.
+    let mut app = s.open(&[]);
+    wait_for_list(&mut app);
+    assert!(!app.screen().contains("Log interaction"));
+    app.send("q");
+    assert!(app.wait_exit().success());
+}

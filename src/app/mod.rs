@@ -188,6 +188,35 @@ impl App {
         }
     }
 
+    fn draft_key(&self) -> String {
+        format!("draft:{}", self.repo.agent())
+    }
+
+    /// Keeps a half-typed interaction as a draft (the session is dying:
+    /// SIGHUP, SIGTERM); it is offered back on the next start.
+    pub fn save_draft(&mut self) {
+        if let Some(Overlay::Log(f)) = &self.overlay {
+            let draft = f.to_draft().to_string();
+            let key = self.draft_key();
+            let _ = self.repo.set_meta(&key, &draft);
+        }
+    }
+
+    /// Reopens a draft left by a session that died, if any.
+    pub fn restore_draft(&mut self) {
+        let key = self.draft_key();
+        let Ok(Some(text)) = self.repo.meta(&key) else { return };
+        let _ = self.repo.delete_meta(&key);
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else { return };
+        if let Some(form) = LogForm::from_draft(&v, self.now())
+            && self.repo.customer(form.customer_id).is_ok()
+        {
+            self.apply(Effect::OpenCustomer(form.customer_id));
+            self.overlay = Some(Overlay::Log(form));
+            self.status = Some(Status { text: Txt::DraftRestored.get(self.lang).into(), error: false });
+        }
+    }
+
     /// Dials `number` through the configured command (no shell: the
     /// command is split on spaces, `{number}` replaced), then opens the call
     /// form, timed from now.

@@ -24,7 +24,11 @@ pub fn run(cli: &Cli, config: Config) -> anyhow::Result<i32> {
     if let Some(number) = &cli.phone {
         app.open_phone(number);
     }
+    app.restore_draft();
     let exit = tui::run(&mut app)?;
+    if exit != Exit::Quit {
+        app.save_draft();
+    }
     Ok(match exit {
         Exit::Quit => 0,
         // The conventional codes for death by SIGTERM and SIGHUP.

@@ -60,6 +60,34 @@ impl LogForm {
         }
     }
 
+    /// What was typed so far, to keep as a draft when the session dies.
+    pub fn to_draft(&self) -> serde_json::Value {
+        serde_json::json!({
+            "customer_id": self.customer_id,
+            "customer_name": self.customer_name,
+            "channel": self.channel,
+            "direction": self.direction,
+            "outcome": self.outcome,
+            "summary": self.summary,
+            "promise": self.promise,
+            "promise_due": self.promise_due,
+        })
+    }
+
+    /// A form from a draft; `None` if the draft is not one.
+    pub fn from_draft(v: &serde_json::Value, now: chrono::DateTime<Utc>) -> Option<LogForm> {
+        let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+        let n = |k: &str, max: usize| v.get(k).and_then(|x| x.as_u64()).map(|x| (x as usize).min(max - 1));
+        let mut f = LogForm::new(v.get("customer_id")?.as_i64()?, &s("customer_name")?, now);
+        f.channel = n("channel", Channel::ALL.len())?;
+        f.direction = n("direction", Direction::ALL.len())?;
+        f.outcome = n("outcome", Outcome::ALL.len())?;
+        f.summary = s("summary")?;
+        f.promise = s("promise")?;
+        f.promise_due = s("promise_due")?;
+        Some(f)
+    }
+
     /// An outbound call (we dialled).
     pub fn outbound(mut self) -> LogForm {
         self.direction = 1;

@@ -208,6 +208,14 @@ impl Repo {
         })
     }
 
+    /// Removes a value from the `meta` table.
+    pub fn delete_meta(&mut self, key: &str) -> Result<()> {
+        self.write(|tx, _| {
+            tx.execute("DELETE FROM meta WHERE key = ?1", [key])?;
+            Ok(())
+        })
+    }
+
     /// SQLite's online backup of the whole base into `dest`.
     pub fn backup_to(&self, dest: &Path) -> Result<()> {
         self.conn
