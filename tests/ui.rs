@@ -600,3 +600,52 @@ fn customers_are_created_edited_archived_restored_and_dialled() {
     let audit = app.repo.audit_for("customer", id).unwrap();
     assert!(audit.iter().any(|e| e.changes.contains("archived")), "{audit:?}");
 }
+
+#[test]
+fn money_entered_on_the_card_ages_and_a_credit_hold_is_placed_and_lifted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "zoe");
+    press(&mut app, KeyCode::Enter);
+    let id = app.card.customer_id().unwrap();
+    // A sale of 2,500.00 today; a bad amount first.
+    press(&mut app, KeyCode::Char('$'));
+    type_text(&mut app, "-5");
+    press(&mut app, KeyCode::Enter);
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("more than zero"), "{screen}");
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    type_text(&mut app, "2500");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "INV-77");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none());
+    app.wait_recompute();
+    let (inv, paid, out) = app.repo.balance_of(id).unwrap();
+    assert_eq!((inv.0, paid.0, out.0), (370_000, 0, 370_000));
+    let screen = text(&draw(&mut app, 120, 40));
+    assert!(screen.contains("owed by age: 0–30 3,700") && screen.contains("INV-77"), "{screen}");
+    // A credit limit below what is owed: the rules put the customer on hold.
+    let mut c = app.repo.customer(id).unwrap();
+    c.credit_limit = Some(rapport::domain::money::Money(100_000));
+    app.repo.update_customer(&c).unwrap();
+    rapport::services::care::run_rules(&mut app.repo, &app.config, common::now()).unwrap();
+    app.reload_all();
+    assert!(app.repo.customer(id).unwrap().on_hold);
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("ON HOLD"), "{screen}");
+    press(&mut app, KeyCode::Esc);
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("! Zoë Ångström"), "{screen}");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('h'));
+    assert!(!app.repo.customer(id).unwrap().on_hold);
+    let audit = app.repo.audit_for("customer", id).unwrap();
+    assert!(audit.iter().any(|e| e.action == "hold") && audit.iter().any(|e| e.action == "lift_hold"), "{audit:?}");
+    // The same occasion (this month) does not put the hold back.
+    rapport::services::care::run_rules(&mut app.repo, &app.config, common::now()).unwrap();
+    assert!(!app.repo.customer(id).unwrap().on_hold);
+}

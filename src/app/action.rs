@@ -95,6 +95,10 @@ pub enum Action {
     Archive,
     /// Card: dial the customer's number with the configured dialer and log the call.
     Dial,
+    /// Card: enter a transaction (sale, payment, refund, ...).
+    NewTransaction,
+    /// Card: lift the customer's credit hold (audited).
+    LiftHold,
     /// Customer list: a new customer.
     NewCustomer,
     /// Customer list: show archived customers instead of active ones.
@@ -154,6 +158,8 @@ impl Action {
         Action::EditCustomer,
         Action::Archive,
         Action::Dial,
+        Action::NewTransaction,
+        Action::LiftHold,
         Action::NewCustomer,
         Action::ToggleArchived,
         Action::Noop,

@@ -29,6 +29,7 @@ use crate::panes::pipeline::PipelinePane;
 use crate::panes::prompt_form::{PromptForm, Purpose};
 use crate::panes::pyramid::PyramidPane;
 use crate::panes::snooze_form::SnoozeForm;
+use crate::panes::transaction_form::TransactionForm;
 use crate::panes::widgets::fit;
 use crate::panes::{Effect, Env, Ui};
 use crate::repo::Repo;
@@ -433,7 +434,8 @@ impl App {
                 | Effect::Back
                 | Effect::SavedThenLog(..)
                 | Effect::BoardFilter(_)
-                | Effect::SavedCustomer(..) => self.overlay = None,
+                | Effect::SavedCustomer(..)
+                | Effect::SavedMoney(_) => self.overlay = None,
                 _ => {}
             }
             if effect != Effect::Back {
@@ -523,6 +525,14 @@ impl App {
             }
             Effect::AskBoardFilter(text) => {
                 self.overlay = Some(Overlay::Prompt(PromptForm::new(Purpose::BoardFilter, &text)));
+            }
+            Effect::SavedMoney(text) => {
+                self.after_write();
+                self.start_recompute();
+                self.status = Some(Status { text, error: false });
+            }
+            Effect::NewTransaction(id, name) => {
+                self.overlay = Some(Overlay::Transaction(TransactionForm::new(id, &name)));
             }
             Effect::SavedCustomer(text, id) => {
                 self.after_write();
@@ -665,6 +675,8 @@ impl App {
             Context::Card => &[
                 (Action::Help, Txt::KeyHelp),
                 (Action::LogInteraction, Txt::KeyLog),
+                (Action::Dial, Txt::KeyDial),
+                (Action::NewTransaction, Txt::KeyMoney),
                 (Action::PinTier, Txt::KeyPin),
                 (Action::Back, Txt::KeyBack),
                 (Action::Quit, Txt::KeyQuit),

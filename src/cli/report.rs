@@ -28,6 +28,10 @@ pub enum Report {
     Pyramid(PyramidArgs),
     /// The pipeline: per-stage figures, forecast by month, conversion, win rate, days per stage, cycle time, lost reasons.
     Pipeline(PipelineArgs),
+    /// The team view: per agent and per team, interactions, care items, promises kept, complaint times, deals won, the benchmark of each column, service levels and the items that missed.
+    Team(TeamArgs),
+    /// Competitors named on deals: deals met, won and lost against each, win rate, value at stake, lost reasons.
+    Competitors(CompetitorsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -63,6 +67,35 @@ pub struct PipelineArgs {
     pub to: Option<NaiveDate>,
 }
 
+#[derive(Debug, Args)]
+pub struct TeamArgs {
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// First day of the period (YYYY-MM-DD, UTC); default the 1st of --to's month.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub from: Option<NaiveDate>,
+    /// Last day of the period, included (YYYY-MM-DD, UTC); default today.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub to: Option<NaiveDate>,
+    /// Order the agent and team rows by this column, best first: interactions, care_on_time, care_late,
+    /// promises_kept_rate, ack_hours_median, close_days_median, deals_won, won_value, ack_met, close_met,
+    /// promise_met (default: by name).
+    #[arg(long, value_name = "COLUMN", value_parser = crate::domain::team::Column::parse)]
+    pub sort: Option<crate::domain::team::Column>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompetitorsArgs {
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// First day of the period (YYYY-MM-DD, UTC); default the 1st of --to's month.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub from: Option<NaiveDate>,
+    /// Last day of the period, included (YYYY-MM-DD, UTC); default today.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub to: Option<NaiveDate>,
+}
+
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("\"{s}\" is not a date (YYYY-MM-DD)"))
 }
@@ -71,6 +104,8 @@ pub fn run(cli: &Cli, config: &Config, args: &ReportArgs) -> anyhow::Result<i32>
     match &args.what {
         Report::Pyramid(a) => pyramid_report(cli, config, a),
         Report::Pipeline(a) => pipeline_report(cli, config, a),
+        Report::Team(a) => team_report(cli, config, a),
+        Report::Competitors(a) => competitors_report(cli, config, a),
     }
 }
 
@@ -521,6 +556,513 @@ fn pipeline_text(j: &PipelineJson) -> String {
                 m(r.total)
             );
         }
+    }
+    out
+}
+
+// --- rapport report team
+
+/// The period of `--from`/`--to`: by default this month, the 1st to today
+/// (with only `--to`, the 1st of its month to it).
+fn month_period(from: Option<NaiveDate>, to: Option<NaiveDate>) -> anyhow::Result<crate::domain::forecast::Period> {
+    use chrono::Datelike;
+    let to = to.unwrap_or_else(|| Local::now().date_naive());
+    let from = from.unwrap_or_else(|| to.with_day(1).unwrap_or(to));
+    crate::domain::forecast::Period::new(from, to).map_err(|e| anyhow::anyhow!("--from/--to: {e}"))
+}
+
+#[derive(Serialize)]
+struct TeamJson {
+    from: String,
+    to: String,
+    /// The instant items not done yet are judged against (RFC 3339, UTC).
+    now: String,
+    targets: TargetsJson,
+    agents: Vec<TeamRowJson>,
+    teams: Vec<TeamRowJson>,
+    overall: FiguresJson,
+    benchmarks: BenchmarksJson,
+    service_levels: ServiceLevelsJson,
+    misses: Vec<MissJson>,
+}
+
+#[derive(Serialize)]
+struct TargetsJson {
+    ack_hours: u32,
+    close_days: u32,
+    callback_on_date: bool,
+}
+
+#[derive(Serialize)]
+struct TeamRowJson {
+    name: String,
+    /// A team's agents (absent for an agent's row).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    members: Option<Vec<String>>,
+    #[serde(flatten)]
+    figures: FiguresJson,
+    /// The columns this row leads (the benchmark).
+    benchmark: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+struct FiguresJson {
+    interactions: u64,
+    care_on_time: u64,
+    care_late: u64,
+    care_on_time_rate: Option<f64>,
+    promises_kept: u64,
+    promises_late: u64,
+    promises_broken: u64,
+    promises_kept_rate: Option<f64>,
+    acknowledged: u64,
+    ack_hours_median: Option<f64>,
+    closed: u64,
+    close_days_median: Option<f64>,
+    deals_won: u64,
+    /// Minor units.
+    won_value: i64,
+}
+
+#[derive(Serialize)]
+struct BenchmarksJson {
+    agents: Vec<BenchmarkJson>,
+    teams: Vec<BenchmarkJson>,
+}
+
+#[derive(Serialize)]
+struct BenchmarkJson {
+    column: &'static str,
+    value: f64,
+    leaders: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ServiceLevelsJson {
+    overall: LevelsJson,
+    agents: Vec<NamedLevelsJson>,
+    teams: Vec<NamedLevelsJson>,
+}
+
+#[derive(Serialize)]
+struct NamedLevelsJson {
+    name: String,
+    #[serde(flatten)]
+    levels: LevelsJson,
+}
+
+#[derive(Serialize)]
+struct LevelsJson {
+    ack: LevelJson,
+    close: LevelJson,
+    promise: LevelJson,
+}
+
+#[derive(Serialize)]
+struct LevelJson {
+    met: u64,
+    missed: u64,
+    share: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct MissJson {
+    target: &'static str,
+    id: i64,
+    customer_id: i64,
+    customer: String,
+    agent: Option<String>,
+    deadline: String,
+    done_at: Option<String>,
+    /// "late", "open" (still not done) or "broken".
+    state: &'static str,
+    /// By how much, in hours.
+    by_hours: f64,
+}
+
+fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn team_report(cli: &Cli, config: &Config, a: &TeamArgs) -> anyhow::Result<i32> {
+    use crate::domain::team::{Targets, sort_rows, team_view};
+    let period = month_period(a.from, a.to)?;
+    let t = &config.team;
+    let targets = Targets {
+        ack_hours: t.ack_target_hours,
+        close_days: t.close_target_days,
+        callback_on_date: t.callback_on_date,
+    };
+    let repo = open_existing_repo(cli, config)?;
+    let inputs = repo.team_inputs(&period, &targets)?;
+    let mut view = team_view(period, chrono::Utc::now(), &targets, &t.teams, &inputs);
+    if let Some(column) = a.sort {
+        sort_rows(&mut view.agents, column, false);
+        sort_rows(&mut view.teams, column, false);
+    }
+    let json = team_json(&view);
+    match a.format {
+        Format::Json => super::emit(&(serde_json::to_string_pretty(&json)? + "\n"))?,
+        Format::Text => super::emit(&team_text(&json))?,
+    }
+    Ok(0)
+}
+
+fn figures_json(f: &crate::domain::team::Figures) -> FiguresJson {
+    FiguresJson {
+        interactions: f.interactions,
+        care_on_time: f.care_on_time,
+        care_late: f.care_late,
+        care_on_time_rate: f.care_on_time_rate(),
+        promises_kept: f.promises_kept,
+        promises_late: f.promises_late,
+        promises_broken: f.promises_broken,
+        promises_kept_rate: f.promises_kept_rate(),
+        acknowledged: f.acknowledged,
+        ack_hours_median: f.ack_hours_median,
+        closed: f.closed,
+        close_days_median: f.close_days_median,
+        deals_won: f.deals_won,
+        won_value: f.won_value.0,
+    }
+}
+
+fn levels_json(f: &crate::domain::team::Figures) -> LevelsJson {
+    let l = |l: crate::domain::team::Level| LevelJson { met: l.met, missed: l.missed, share: l.share() };
+    LevelsJson { ack: l(f.ack_level), close: l(f.close_level), promise: l(f.promise_level) }
+}
+
+fn team_json(v: &crate::domain::team::TeamView) -> TeamJson {
+    use crate::domain::team::{Benchmark, Column, Row, leads};
+    let rows = |rows: &[Row], benchmarks: &[Benchmark], teams: bool| -> Vec<TeamRowJson> {
+        rows.iter()
+            .map(|r| TeamRowJson {
+                name: r.name.clone(),
+                members: teams.then(|| r.members.clone()),
+                figures: figures_json(&r.figures),
+                benchmark: Column::ALL
+                    .into_iter()
+                    .filter(|c| leads(benchmarks, &r.name, *c))
+                    .map(Column::code)
+                    .collect(),
+            })
+            .collect()
+    };
+    let benchmarks = |bs: &[Benchmark]| -> Vec<BenchmarkJson> {
+        bs.iter()
+            .map(|b| BenchmarkJson { column: b.column.code(), value: b.value, leaders: b.leaders.clone() })
+            .collect()
+    };
+    let named = |rows: &[Row]| -> Vec<NamedLevelsJson> {
+        rows.iter().map(|r| NamedLevelsJson { name: r.name.clone(), levels: levels_json(&r.figures) }).collect()
+    };
+    TeamJson {
+        from: v.period.from().to_string(),
+        to: v.period.to().to_string(),
+        now: rfc3339(v.now),
+        targets: TargetsJson {
+            ack_hours: v.targets.ack_hours,
+            close_days: v.targets.close_days,
+            callback_on_date: v.targets.callback_on_date,
+        },
+        agents: rows(&v.agents, &v.agent_benchmarks, false),
+        teams: rows(&v.teams, &v.team_benchmarks, true),
+        overall: figures_json(&v.overall),
+        benchmarks: BenchmarksJson { agents: benchmarks(&v.agent_benchmarks), teams: benchmarks(&v.team_benchmarks) },
+        service_levels: ServiceLevelsJson {
+            overall: levels_json(&v.overall),
+            agents: named(&v.agents),
+            teams: named(&v.teams),
+        },
+        misses: v
+            .misses
+            .iter()
+            .map(|m| MissJson {
+                target: m.target.code(),
+                id: m.id,
+                customer_id: m.customer_id,
+                customer: m.customer.clone(),
+                agent: m.agent.clone(),
+                deadline: rfc3339(m.deadline),
+                done_at: m.done_at.map(rfc3339),
+                state: m.state.code(),
+                by_hours: m.by_hours(),
+            })
+            .collect(),
+    }
+}
+
+/// A figure, with `*` when it is the column's benchmark.
+fn marked(s: String, lead: bool) -> String {
+    if lead { s + "*" } else { s + " " }
+}
+
+fn hours(h: Option<f64>) -> String {
+    h.map_or_else(|| "–".to_string(), |h| format!("{h:.1}"))
+}
+
+fn level(l: &LevelJson) -> String {
+    match l.share {
+        Some(s) => format!("{:.1}% ({}/{})", s * 100.0, l.met, l.met + l.missed),
+        None => "–".to_string(),
+    }
+}
+
+fn team_text(j: &TeamJson) -> String {
+    use crate::domain::money::Money;
+    let lead = |r: &TeamRowJson, c: &str| r.benchmark.contains(&c);
+    let name_w = j
+        .agents
+        .iter()
+        .chain(&j.teams)
+        .map(|r| crate::domain::text::width(&sanitize(&r.name)))
+        .chain([10])
+        .max()
+        .unwrap_or(10)
+        .min(24);
+    let promise_target = if j.targets.callback_on_date { "on their date" } else { "by their due time" };
+    let mut out = format!(
+        "team · period {} – {} · targets: acknowledge within {} h, close within {} days, promises kept {}\n\
+         (* marks the benchmark: the best of the column)\n",
+        j.from, j.to, j.targets.ack_hours, j.targets.close_days, promise_target
+    );
+    // Column widths; every figure is followed by its benchmark mark (or a blank).
+    const W: [usize; 8] = [7, 8, 5, 8, 7, 8, 5, 15];
+    let header = |first: &str| {
+        let titles = ["inter", "care ok", "late", "kept", "ack h", "close d", "won", "won value"];
+        let cols: String = titles.iter().zip(W).map(|(t, w)| right(&format!("{t} "), w)).collect();
+        format!("{}{cols}\n", cell(first, name_w))
+    };
+    let row = |name: &str, f: &FiguresJson, r: Option<&TeamRowJson>| {
+        let l = |c: &str| r.is_some_and(|r| lead(r, c));
+        let values = [
+            marked(f.interactions.to_string(), l("interactions")),
+            marked(f.care_on_time.to_string(), l("care_on_time")),
+            marked(f.care_late.to_string(), false),
+            marked(pct(f.promises_kept_rate), l("promises_kept_rate")),
+            marked(hours(f.ack_hours_median), l("ack_hours_median")),
+            marked(days(f.close_days_median), l("close_days_median")),
+            marked(f.deals_won.to_string(), l("deals_won")),
+            marked(Money(f.won_value).to_string(), l("won_value")),
+        ];
+        let cols: String = values.iter().zip(W).map(|(v, w)| right(v, w)).collect();
+        format!("{}{cols}\n", cell(name, name_w))
+    };
+
+    out += "\nagents\n";
+    out += &header("agent");
+    for r in &j.agents {
+        out += &row(&r.name, &r.figures, Some(r));
+    }
+    if j.agents.is_empty() {
+        out += "(no agent did anything in the period)\n";
+    }
+    out += &row("all", &j.overall, None);
+
+    out += "\nteams\n";
+    if j.teams.is_empty() {
+        out += "(no teams: group agents under [team.teams] in the config)\n";
+    } else {
+        out += &header("team");
+        for r in &j.teams {
+            out += &row(&r.name, &r.figures, Some(r));
+        }
+    }
+
+    out += &format!(
+        "\nservice levels (share met)\n{}{:>20}{:>20}{:>20}\n",
+        cell("", name_w),
+        "acknowledge",
+        "close",
+        "promise"
+    );
+    let sl_row = |name: &str, l: &LevelsJson| {
+        format!(
+            "{}{}{}{}\n",
+            cell(name, name_w),
+            right(&level(&l.ack), 20),
+            right(&level(&l.close), 20),
+            right(&level(&l.promise), 20)
+        )
+    };
+    for r in &j.service_levels.agents {
+        out += &sl_row(&r.name, &r.levels);
+    }
+    for r in &j.service_levels.teams {
+        out += &sl_row(&format!("team {}", r.name), &r.levels);
+    }
+    out += &sl_row("all", &j.service_levels.overall);
+
+    out += "\nmissed\n";
+    if j.misses.is_empty() {
+        out += "(nothing missed its target in the period)\n";
+    } else {
+        out += &format!(
+            "{:<9}{:>8}  {}{}{:<18}{:>10}\n",
+            "target",
+            "id",
+            cell("customer", 24),
+            cell("agent", 12),
+            "deadline (UTC)",
+            "by"
+        );
+        for m in &j.misses {
+            let deadline = chrono::DateTime::parse_from_rfc3339(&m.deadline)
+                .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_else(|_| m.deadline.clone());
+            let by = match m.state {
+                "broken" => "broken".to_string(),
+                "open" => format!("{:.1} h, open", m.by_hours),
+                _ => format!("{:.1} h", m.by_hours),
+            };
+            out += &format!(
+                "{:<9}{:>8}  {}{}{:<18}{}\n",
+                m.target,
+                format!("#{}", m.id),
+                cell(&m.customer, 24),
+                cell(m.agent.as_deref().unwrap_or("(unassigned)"), 12),
+                deadline,
+                right(&by, 16)
+            );
+        }
+    }
+    out
+}
+
+// --- rapport report competitors
+
+#[derive(Serialize)]
+struct CompetitorsJson {
+    from: String,
+    to: String,
+    competitors: Vec<CompetitorJson>,
+    /// Every deal a competitor row lists, once.
+    deals: Vec<CompetitorDealJson>,
+}
+
+#[derive(Serialize)]
+struct CompetitorJson {
+    name: String,
+    deals: u64,
+    open: u64,
+    won: u64,
+    lost: u64,
+    win_rate: Option<f64>,
+    /// Minor units: the amounts of all its deals, open and closed.
+    value: i64,
+    lost_reasons: Vec<LostReasonJson>,
+    deal_ids: Vec<i64>,
+}
+
+#[derive(Serialize)]
+struct CompetitorDealJson {
+    id: i64,
+    customer_id: i64,
+    customer: String,
+    title: String,
+    owner: Option<String>,
+    amount: i64,
+    status: &'static str,
+    competitors: String,
+    close_reason: Option<String>,
+    closed_at: Option<String>,
+}
+
+fn competitors_report(cli: &Cli, config: &Config, a: &CompetitorsArgs) -> anyhow::Result<i32> {
+    use crate::domain::team::competitors;
+    let period = month_period(a.from, a.to)?;
+    let repo = open_existing_repo(cli, config)?;
+    let deals = repo.competitor_deals(&period)?;
+    let rows = competitors(&period, &config.pipeline.lost_reasons, &deals);
+    let listed: std::collections::BTreeSet<i64> = rows.iter().flat_map(|c| c.deal_ids.iter().copied()).collect();
+    let json = CompetitorsJson {
+        from: period.from().to_string(),
+        to: period.to().to_string(),
+        competitors: rows
+            .iter()
+            .map(|c| CompetitorJson {
+                name: c.name.clone(),
+                deals: c.deals,
+                open: c.open(),
+                won: c.won,
+                lost: c.lost,
+                win_rate: c.win_rate(),
+                value: c.value.0,
+                lost_reasons: c
+                    .lost_reasons
+                    .iter()
+                    .map(|r| LostReasonJson { reason: r.reason.clone(), count: r.count, total: r.total.0 })
+                    .collect(),
+                deal_ids: c.deal_ids.clone(),
+            })
+            .collect(),
+        deals: deals
+            .iter()
+            .filter(|d| listed.contains(&d.id))
+            .map(|d| CompetitorDealJson {
+                id: d.id,
+                customer_id: d.customer_id,
+                customer: d.customer.clone(),
+                title: d.title.clone(),
+                owner: d.owner.clone(),
+                amount: d.amount.0,
+                status: d.status.code(),
+                competitors: d.competitors.clone(),
+                close_reason: d.close_reason.clone(),
+                closed_at: d.closed_at.map(rfc3339),
+            })
+            .collect(),
+    };
+    match a.format {
+        Format::Json => super::emit(&(serde_json::to_string_pretty(&json)? + "\n"))?,
+        Format::Text => super::emit(&competitors_text(&json))?,
+    }
+    Ok(0)
+}
+
+fn competitors_text(j: &CompetitorsJson) -> String {
+    use crate::domain::money::Money;
+    let mut out = format!("competitors · period {} – {}\n\n", j.from, j.to);
+    if j.competitors.is_empty() {
+        out += "(no deal active in the period names a competitor)\n";
+        return out;
+    }
+    let name_w = j
+        .competitors
+        .iter()
+        .map(|c| crate::domain::text::width(&sanitize(&c.name)))
+        .chain([12])
+        .max()
+        .unwrap_or(12)
+        .min(30);
+    out += &format!(
+        "{}{:>7}{:>6}{:>6}{:>6}{:>10}{:>18}  top lost reasons\n",
+        cell("competitor", name_w),
+        "deals",
+        "open",
+        "won",
+        "lost",
+        "win rate",
+        "value at stake"
+    );
+    for c in &j.competitors {
+        let reasons: Vec<String> = c
+            .lost_reasons
+            .iter()
+            .take(3)
+            .map(|r| format!("{} ({})", sanitize(r.reason.as_deref().unwrap_or("(no reason)")), r.count))
+            .collect();
+        out += &format!(
+            "{}{:>7}{:>6}{:>6}{:>6}{}{:>18}  {}\n",
+            cell(&c.name, name_w),
+            c.deals,
+            c.open,
+            c.won,
+            c.lost,
+            right(&pct(c.win_rate), 10),
+            Money(c.value).to_string(),
+            if reasons.is_empty() { "–".to_string() } else { reasons.join(", ") }
+        );
     }
     out
 }

@@ -1,5 +1,6 @@
 //! Pure logic: no I/O, no terminal, no SQL.
 
+pub mod ageing;
 pub mod care_rules;
 pub mod forecast;
 pub mod model;
@@ -8,4 +9,5 @@ pub mod pipeline;
 pub mod pyramid;
 pub mod recurrence;
 pub mod rfm;
+pub mod team;
 pub mod text;

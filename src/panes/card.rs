@@ -11,6 +11,7 @@ use ratatui::widgets::Paragraph;
 use super::widgets::{block, clean, fit};
 use super::{Effect, Env, Ui};
 use crate::app::Action;
+use crate::domain::ageing::{Ageing, ageing};
 use crate::domain::model::{Contact, Customer, CustomerStatus, Deal, Interaction, Reminder, Tier};
 use crate::domain::money::Money;
 use crate::i18n::Txt;
@@ -29,6 +30,8 @@ pub struct CardPane {
     reminders: Vec<Reminder>,
     promises: Vec<OpenPromise>,
     balance: (Money, Money, Money),
+    ageing: Ageing,
+    transactions: Vec<crate::domain::model::Transaction>,
     open_cases: i64,
     scroll: u16,
     /// The tier chooser, when open: the highlighted choice (4 = unpin).
@@ -61,6 +64,9 @@ impl CardPane {
             self.reminders = r.open_reminders_of(id)?;
             self.promises = r.open_promises_of(id)?;
             self.balance = r.balance_of(id)?;
+            let (invoices, settled) = r.receivables_of(id)?;
+            self.ageing = ageing(&invoices, settled, env.today());
+            self.transactions = r.recent_transactions(id, 10)?;
             self.open_cases = r.open_case_count_of(id)?;
             Ok(())
         })();
@@ -100,6 +106,24 @@ impl CardPane {
                 return self.customer_id().map(Effect::LogInteraction).unwrap_or(Effect::None);
             }
             Action::Back => return Effect::Back,
+            Action::NewTransaction => {
+                return self.customer.as_ref().map_or(Effect::None, |c| Effect::NewTransaction(c.id, c.name.clone()));
+            }
+            Action::LiftHold => {
+                let Some(c) = &self.customer else { return Effect::None };
+                let lang = env.config.language();
+                if !c.on_hold {
+                    return Effect::Error(Txt::NotOnHold.get(lang).into());
+                }
+                let id = c.id;
+                return match env.repo.lift_hold(id, c.version) {
+                    Ok(()) => {
+                        self.open(id, env);
+                        Effect::Saved(Txt::HoldLifted.get(lang).into())
+                    }
+                    Err(e) => Effect::Error(e.to_string()),
+                };
+            }
             Action::EditCustomer => {
                 return self.customer.clone().map_or(Effect::None, |c| Effect::EditCustomer(Box::new(c)));
             }
@@ -371,6 +395,35 @@ impl CardPane {
             );
             right.push(Line::raw(fit(&s, w, th)));
         }
+        let mut money = vec![Line::raw("")];
+        money.push(head(Txt::Money, self.transactions.len()));
+        let a = &self.ageing;
+        if a.total().0 > 0 {
+            money.push(Line::raw(fit(
+                &format!(
+                    "  {}: 0–30 {} · 31–60 {} · 61–90 {} · 90+ {}",
+                    ui.t(Txt::Ageing),
+                    a.buckets[0].short(),
+                    a.buckets[1].short(),
+                    a.buckets[2].short(),
+                    a.buckets[3].short()
+                ),
+                w,
+                th,
+            )));
+        }
+        for t in &self.transactions {
+            let s = format!(
+                "  {} {:<12} {:>12}  {}",
+                t.occurred_at.with_timezone(&Local).format("%Y-%m-%d"),
+                t.kind.code().replace('_', " "),
+                t.amount.to_string(),
+                t.reference.as_deref().unwrap_or("")
+            );
+            money.push(Line::raw(fit(&s, w, th)));
+        }
+
+        right.extend(money);
         (left, right)
     }
 }

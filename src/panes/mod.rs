@@ -16,6 +16,7 @@ pub mod pipeline_analysis;
 pub mod prompt_form;
 pub mod pyramid;
 pub mod snooze_form;
+pub mod transaction_form;
 pub mod widgets;
 
 use chrono::{DateTime, Local, NaiveDate, Utc};
@@ -90,6 +91,10 @@ pub enum Effect {
     CloseDeal(Box<crate::domain::model::Deal>, bool),
     /// Ask for the board's text filter (starting from this text).
     AskBoardFilter(String),
+    /// Money was entered: reload, recompute the pyramid beside the screen.
+    SavedMoney(String),
+    /// Open the transaction form for this customer.
+    NewTransaction(i64, String),
     /// A customer was saved: reload, say so, and show their card.
     SavedCustomer(String, i64),
     /// Open the customer form: a new customer (with this phone), or edit one.

@@ -13,6 +13,7 @@ use super::deal_form::DealForm;
 use super::log_form::LogForm;
 use super::prompt_form::PromptForm;
 use super::snooze_form::SnoozeForm;
+use super::transaction_form::TransactionForm;
 use super::{Effect, Env, Ui};
 use crate::app::Action;
 use crate::config::Lang;
@@ -25,6 +26,7 @@ pub enum Overlay {
     Prompt(PromptForm),
     Complaint(ComplaintForm),
     Customer(Box<CustomerForm>),
+    Transaction(TransactionForm),
 }
 
 impl Overlay {
@@ -37,6 +39,7 @@ impl Overlay {
             Overlay::Prompt(f) => f.type_char(c),
             Overlay::Complaint(f) => f.type_char(c),
             Overlay::Customer(f) => f.type_char(c),
+            Overlay::Transaction(f) => f.type_char(c),
         }
     }
 
@@ -49,6 +52,7 @@ impl Overlay {
             Overlay::Prompt(f) => f.backspace(),
             Overlay::Complaint(f) => f.backspace(),
             Overlay::Customer(f) => f.backspace(),
+            Overlay::Transaction(f) => f.backspace(),
         }
     }
 
@@ -61,6 +65,7 @@ impl Overlay {
             Overlay::Prompt(f) => f.handle(action, env),
             Overlay::Complaint(f) => f.handle(action, env),
             Overlay::Customer(f) => f.handle(action, env),
+            Overlay::Transaction(f) => f.handle(action, env),
         }
     }
 
@@ -73,6 +78,7 @@ impl Overlay {
             Overlay::Prompt(o) => o.render(f, area, ui),
             Overlay::Complaint(o) => o.render(f, area, ui),
             Overlay::Customer(o) => o.render(f, area, ui),
+            Overlay::Transaction(o) => o.render(f, area, ui),
         }
     }
 }

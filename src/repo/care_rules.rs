@@ -109,6 +109,11 @@ impl Repo {
                     origin: Some((p.rule.code().to_string(), p.occasion.clone())),
                 };
                 if insert_reminder(tx, agent, &r)?.is_some() {
+                    // Over the limit: on hold from the occasion on, until
+                    // someone lifts it.
+                    if p.rule == crate::domain::care_rules::Rule::Credit {
+                        Repo::place_hold_in(tx, agent, p.customer_id, &p.detail)?;
+                    }
                     made.push(p.clone());
                 }
             }

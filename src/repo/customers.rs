@@ -323,6 +323,37 @@ fn customer_changes(old: &Customer, new: &Customer) -> serde_json::Value {
     serde_json::Value::Object(m)
 }
 
+impl Repo {
+    /// Puts a customer on credit hold (flagged everywhere until lifted).
+    pub(crate) fn place_hold_in(tx: &Transaction, agent: &str, customer_id: i64, why: &str) -> Result<()> {
+        let n = tx
+            .prepare_cached("UPDATE customers SET on_hold = 1, version = version + 1 WHERE id = ?1 AND on_hold = 0")?
+            .execute([customer_id])?;
+        if n > 0 {
+            audit::record(tx, agent, "hold", "customer", customer_id, json!({"on_hold": [false, true], "why": why}))?;
+        }
+        Ok(())
+    }
+
+    /// Lifts a credit hold: an explicit, audited action, refused if the
+    /// customer changed since `version` was read.
+    pub fn lift_hold(&mut self, customer_id: i64, version: i64) -> Result<()> {
+        self.write(|tx, agent| {
+            let n = tx
+                .prepare_cached(
+                    "UPDATE customers SET on_hold = 0, version = version + 1, updated_at = ?3
+                     WHERE id = ?1 AND version = ?2 AND on_hold = 1",
+                )?
+                .execute(params![customer_id, version, Utc::now().timestamp()])?;
+            if n == 0 {
+                return Err(RepoError::Conflict { entity: "customer", id: customer_id });
+            }
+            audit::record(tx, agent, "lift_hold", "customer", customer_id, json!({"on_hold": [true, false]}))?;
+            Ok(())
+        })
+    }
+}
+
 /// A customer's id, name and external id, for reports.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerLabel {

@@ -15,6 +15,7 @@ pub mod promises;
 pub mod pyramid;
 pub mod reminders;
 mod schema;
+pub mod team_stats;
 pub mod transactions;
 
 use std::path::{Path, PathBuf};

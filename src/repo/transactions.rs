@@ -52,6 +52,24 @@ impl Repo {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// A customer's invoices (sales: day, amount) and everything that
+    /// settles them (payments, write-offs, refunds, discounts), for ageing.
+    pub fn receivables_of(&self, customer_id: i64) -> Result<(Vec<(chrono::NaiveDate, Money)>, Money)> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT occurred_at, amount FROM transactions WHERE customer_id = ?1 AND kind = 'sale' ORDER BY occurred_at",
+        )?;
+        let invoices = st
+            .query_map([customer_id], |r| Ok((from_ts(r.get(0)?).date_naive(), Money(r.get(1)?))))?
+            .collect::<rusqlite::Result<_>>()?;
+        let settled: i64 = self.conn().query_row(
+            "SELECT coalesce(sum(abs(amount)), 0) FROM transactions
+             WHERE customer_id = ?1 AND kind IN ('payment', 'write_off', 'refund', 'discount')",
+            [customer_id],
+            |r| r.get(0),
+        )?;
+        Ok((invoices, Money(settled)))
+    }
+
     /// Invoiced (sales), paid (payments) and outstanding for a customer.
     pub fn balance_of(&self, customer_id: i64) -> Result<(Money, Money, Money)> {
         let (inv, paid): (i64, i64) = self.conn().query_row(
