@@ -53,6 +53,8 @@ pub enum Context {
     Pipeline,
     /// Care: today's triage.
     Care,
+    /// The team view: agents' figures, service levels, competitors.
+    Team,
     /// A form being filled in (typed characters are text).
     Form,
     /// The search box while typing (typed characters are text).
@@ -70,6 +72,7 @@ impl Context {
         Context::Pyramid,
         Context::Pipeline,
         Context::Care,
+        Context::Team,
         Context::Form,
         Context::SearchInput,
         Context::Help,
@@ -84,6 +87,7 @@ impl Context {
             Context::Pyramid => "pyramid",
             Context::Pipeline => "pipeline",
             Context::Care => "care",
+            Context::Team => "team",
             Context::Form => "form",
             Context::SearchInput => "search_input",
             Context::Help => "help",

@@ -649,3 +649,26 @@ fn money_entered_on_the_card_ages_and_a_credit_hold_is_placed_and_lifted() {
     rapport::services::care::run_rules(&mut app.repo, &app.config, common::now()).unwrap();
     assert!(!app.repo.customer(id).unwrap().on_hold);
 }
+
+#[test]
+fn team_view() {
+    snapshot_all("team", |app| press(app, KeyCode::Char('5')));
+}
+
+#[test]
+fn team_competitors() {
+    snapshot_all("team_competitors", |app| {
+        // A deal against a competitor, lost for its price.
+        let d = deal_by_title(app, "Fleet renewal 2027");
+        let mut d2 = d.clone();
+        d2.competitors = Some("Acme CRM, 河马软件".into());
+        app.repo.update_deal(&d2).unwrap();
+        app.repo
+            .move_deal(d.id, d.version + 1, "Lost", rapport::domain::model::DealStatus::Lost, Some("Price"))
+            .unwrap();
+        app.reload_all();
+        press(app, KeyCode::Char('5'));
+        press(app, KeyCode::Char('t'));
+        press(app, KeyCode::Char('t'));
+    });
+}

@@ -19,6 +19,8 @@ pub enum Action {
     PanePipeline,
     /// Switch to care (today's triage).
     PaneCare,
+    /// Switch to the team view (agents, service levels, competitors).
+    PaneTeam,
     /// Cycle to the next pane.
     NextPane,
     /// Cycle to the previous pane.
@@ -99,6 +101,8 @@ pub enum Action {
     NewTransaction,
     /// Card: lift the customer's credit hold (audited).
     LiftHold,
+    /// Team: agents, teams, or competitors.
+    TeamMode,
     /// Customer list: a new customer.
     NewCustomer,
     /// Customer list: show archived customers instead of active ones.
@@ -116,6 +120,7 @@ impl Action {
         Action::PanePyramid,
         Action::PanePipeline,
         Action::PaneCare,
+        Action::PaneTeam,
         Action::NextPane,
         Action::PrevPane,
         Action::Up,
@@ -160,6 +165,7 @@ impl Action {
         Action::Dial,
         Action::NewTransaction,
         Action::LiftHold,
+        Action::TeamMode,
         Action::NewCustomer,
         Action::ToggleArchived,
         Action::Noop,

@@ -29,6 +29,7 @@ use crate::panes::pipeline::PipelinePane;
 use crate::panes::prompt_form::{PromptForm, Purpose};
 use crate::panes::pyramid::PyramidPane;
 use crate::panes::snooze_form::SnoozeForm;
+use crate::panes::team::TeamPane;
 use crate::panes::transaction_form::TransactionForm;
 use crate::panes::widgets::fit;
 use crate::panes::{Effect, Env, Ui};
@@ -58,11 +59,12 @@ pub enum View {
     Pyramid,
     Pipeline,
     Care,
+    Team,
     /// A customer's card, opened from any other view.
     Card,
 }
 
-const TABS: [View; 4] = [View::Customers, View::Pyramid, View::Pipeline, View::Care];
+const TABS: [View; 5] = [View::Customers, View::Pyramid, View::Pipeline, View::Care, View::Team];
 
 /// A message in the status line.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,6 +87,7 @@ pub struct App {
     pub pyramid: PyramidPane,
     pub pipeline: PipelinePane,
     pub care: CarePane,
+    pub team: TeamPane,
     pub card: CardPane,
     pub help: Option<HelpPane>,
     /// The form on top, if any.
@@ -119,6 +122,7 @@ impl App {
             pyramid: PyramidPane::default(),
             pipeline: PipelinePane::default(),
             care: CarePane::default(),
+            team: TeamPane::default(),
             card: CardPane::default(),
             help: None,
             overlay: None,
@@ -137,9 +141,11 @@ impl App {
         app
     }
 
+    #[allow(clippy::type_complexity)]
     fn env(
         &mut self,
-    ) -> (Env<'_>, &mut CustomersPane, &mut PyramidPane, &mut PipelinePane, &mut CarePane, &mut CardPane) {
+    ) -> (Env<'_>, &mut CustomersPane, &mut PyramidPane, &mut PipelinePane, &mut CarePane, &mut CardPane, &mut TeamPane)
+    {
         let now = self.now();
         (
             Env { repo: &mut self.repo, config: &self.config, now },
@@ -148,6 +154,7 @@ impl App {
             &mut self.pipeline,
             &mut self.care,
             &mut self.card,
+            &mut self.team,
         )
     }
 
@@ -158,12 +165,13 @@ impl App {
 
     /// Re-reads what every pane shows.
     pub fn reload_all(&mut self) {
-        let (mut env, customers, pyramid, pipeline, care, card) = self.env();
+        let (mut env, customers, pyramid, pipeline, care, card, team) = self.env();
         customers.reload(&mut env);
         pyramid.reload(&mut env);
         pipeline.reload(&mut env);
         care.reload(&mut env);
         card.reload(&mut env);
+        team.reload(&mut env);
     }
 
     /// Opens the card of a customer directly.
@@ -335,7 +343,10 @@ impl App {
             }
             Err(e) => Some(Status { text: e, error: true }),
         };
-        if status.is_some() {
+        // Never hide what the user just did ("Interaction saved.") behind
+        // news from the background.
+        let recomputing = Txt::Recomputing.get(self.lang);
+        if status.is_some() && self.status.as_ref().is_none_or(|s| s.text == recomputing || s.error) {
             self.status = status;
         }
         self.after_write();
@@ -354,6 +365,7 @@ impl App {
             View::Pyramid => self.pyramid.context(),
             View::Pipeline => self.pipeline.context(),
             View::Care => self.care.context(),
+            View::Team => self.team.context(),
             View::Card => self.card.context(),
         }
     }
@@ -444,12 +456,13 @@ impl App {
             return;
         }
         let view = self.view;
-        let (mut env, customers, pyramid, pipeline, care, card) = self.env();
+        let (mut env, customers, pyramid, pipeline, care, card, team) = self.env();
         let effect = match view {
             View::Customers => customers.handle(action, &mut env),
             View::Pyramid => pyramid.handle(action, &mut env),
             View::Pipeline => pipeline.handle(action, &mut env),
             View::Care => care.handle(action, &mut env),
+            View::Team => team.handle(action, &mut env),
             View::Card => card.handle(action, &mut env),
         };
         if effect == Effect::Ignored {
@@ -467,6 +480,7 @@ impl App {
             Action::PanePyramid => self.view = View::Pyramid,
             Action::PanePipeline => self.view = View::Pipeline,
             Action::PaneCare => self.view = View::Care,
+            Action::PaneTeam => self.view = View::Team,
             Action::NextPane | Action::PrevPane => {
                 let at = TABS.iter().position(|v| *v == self.view).unwrap_or(0);
                 let step = if action == Action::NextPane { 1 } else { TABS.len() - 1 };
@@ -491,7 +505,7 @@ impl App {
                 if self.view != View::Card {
                     self.card_from = self.view;
                 }
-                let (mut env, .., card) = self.env();
+                let (mut env, .., card, _) = self.env();
                 card.open(id, &mut env);
                 self.view = View::Card;
             }
@@ -626,6 +640,7 @@ impl App {
             View::Pyramid => self.pyramid.render(f, body, &ui),
             View::Pipeline => self.pipeline.render(f, body, &ui),
             View::Care => self.care.render(f, body, &ui),
+            View::Team => self.team.render(f, body, &ui),
             View::Card => self.card.render(f, body, &ui),
         }
         if let Some(o) = &self.overlay {
@@ -640,12 +655,14 @@ impl App {
     fn render_tabs(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let th = ui.theme;
         let mut spans = vec![Span::styled(format!(" {} ", ui.t(Txt::AppName)), th.title())];
-        let actions = [Action::PaneCustomers, Action::PanePyramid, Action::PanePipeline, Action::PaneCare];
+        let actions =
+            [Action::PaneCustomers, Action::PanePyramid, Action::PanePipeline, Action::PaneCare, Action::PaneTeam];
         for (v, a) in TABS.iter().zip(actions) {
             let name = match v {
                 View::Customers => Txt::PaneCustomers,
                 View::Pyramid => Txt::PanePyramid,
                 View::Pipeline => Txt::PanePipeline,
+                View::Team => Txt::PaneTeam,
                 _ => Txt::PaneCare,
             };
             let key = self.keymap.keys_for(Context::Global, a).into_iter().next().unwrap_or_default();
@@ -699,6 +716,12 @@ impl App {
                 (Action::Quit, Txt::KeyQuit),
             ],
             Context::SearchInput => &[(Action::Open, Txt::KeyOpen), (Action::Back, Txt::KeyBack)],
+            Context::Team => &[
+                (Action::Help, Txt::KeyHelp),
+                (Action::TeamMode, Txt::KeyTeamMode),
+                (Action::SortCards, Txt::KeySort),
+                (Action::Quit, Txt::KeyQuit),
+            ],
             Context::Care => &[
                 (Action::Help, Txt::KeyHelp),
                 (Action::Done, Txt::KeyDone),

@@ -3,6 +3,8 @@
 mod backup;
 mod care;
 mod demo;
+mod export;
+mod import;
 mod open;
 mod report;
 
@@ -50,6 +52,10 @@ pub enum Command {
     Today(care::TodayArgs),
     /// Care for scripts and cron: run-rules.
     Care(care::CareArgs),
+    /// Import customers, contacts or transactions from CSV (contacts also from vCard).
+    Import(import::ImportArgs),
+    /// Export a table as CSV or JSON (contacts also as vCard, reminders as iCalendar).
+    Export(export::ExportArgs),
     /// Check the database file's integrity and schema.
     Check,
 }
@@ -75,6 +81,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Today(args)) => care::today(&cli, &config, args),
         Some(Command::Care(args)) => care::run(&cli, &config, args),
         Some(Command::Report(args)) => report::run(&cli, &config, args),
+        Some(Command::Import(args)) => import::run(&cli, &config, args),
+        Some(Command::Export(args)) => export::run(&cli, &config, args),
         Some(Command::Check) => {
             let repo = Repo::open_existing(&db_path(&cli)?, &agent(&cli, &config))?;
             repo.integrity_check()?;

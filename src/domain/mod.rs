@@ -1,8 +1,11 @@
 //! Pure logic: no I/O, no terminal, no SQL.
 
 pub mod ageing;
+pub mod bgnbd;
 pub mod care_rules;
 pub mod forecast;
+pub mod ical;
+pub mod lifecycle;
 pub mod model;
 pub mod money;
 pub mod pipeline;
@@ -11,3 +14,4 @@ pub mod recurrence;
 pub mod rfm;
 pub mod team;
 pub mod text;
+pub mod vcard;

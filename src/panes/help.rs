@@ -28,6 +28,7 @@ pub fn context_name(c: Context) -> Txt {
         Context::Pyramid => Txt::CtxPyramid,
         Context::Pipeline => Txt::CtxPipeline,
         Context::Care => Txt::CtxCare,
+        Context::Team => Txt::CtxTeam,
         Context::Form => Txt::CtxForm,
         Context::SearchInput => Txt::CtxSearchInput,
         Context::Help => Txt::CtxHelp,

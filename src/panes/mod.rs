@@ -16,6 +16,7 @@ pub mod pipeline_analysis;
 pub mod prompt_form;
 pub mod pyramid;
 pub mod snooze_form;
+pub mod team;
 pub mod transaction_form;
 pub mod widgets;
 

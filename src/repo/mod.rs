@@ -9,6 +9,8 @@ pub mod cases;
 pub mod contacts;
 pub mod customers;
 pub mod deals;
+pub mod export;
+pub mod import;
 pub mod interactions;
 pub mod pipeline_stats;
 pub mod promises;

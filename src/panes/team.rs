@@ -1,0 +1,269 @@
+//! The team view: per agent (or team) for this month — interactions, care
+//! items done on time, promises kept, median times to acknowledge and close
+//! complaints, deals won and their value, service levels met — with the
+//! best of each column marked as its benchmark; and the competitors named
+//! on deals, won and lost against.
+
+use chrono::Datelike;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::widgets::{block, col, fit, scroll_top};
+use super::{Effect, Env, Ui};
+use crate::app::Action;
+use crate::domain::forecast::Period;
+use crate::domain::money::Money;
+use crate::domain::team::{Column, Competitor, Row, Targets, TeamView, competitors, leads, sort_rows, team_view};
+use crate::i18n::Txt;
+use crate::keymap::Context;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Mode {
+    #[default]
+    Agents,
+    Teams,
+    Competitors,
+}
+
+#[derive(Default)]
+pub struct TeamPane {
+    mode: Mode,
+    view: Option<TeamView>,
+    competitors: Vec<Competitor>,
+    sort: usize,
+    selected: usize,
+    error: Option<String>,
+}
+
+/// The columns shown: all of them when wide, the core ones at 80.
+fn columns(width: u16) -> Vec<Column> {
+    if width >= 150 {
+        Column::ALL.to_vec()
+    } else {
+        vec![Column::Interactions, Column::CareOnTime, Column::PromisesKept, Column::AckHours, Column::WonValue]
+    }
+}
+
+fn header(c: Column) -> Txt {
+    match c {
+        Column::Interactions => Txt::ColInteractions,
+        Column::CareOnTime => Txt::ColCareOnTime,
+        Column::CareLate => Txt::ColCareLate,
+        Column::PromisesKept => Txt::ColKept,
+        Column::AckHours => Txt::ColAckH,
+        Column::CloseDays => Txt::ColCloseD,
+        Column::DealsWon => Txt::ColWon,
+        Column::WonValue => Txt::ColWonValue,
+        Column::AckLevel => Txt::ColAckMet,
+        Column::CloseLevel => Txt::ColCloseMet,
+        Column::PromiseLevel => Txt::ColPromiseMet,
+    }
+}
+
+fn show(c: Column, v: Option<f64>) -> String {
+    let Some(v) = v else { return "–".into() };
+    match c {
+        Column::PromisesKept | Column::AckLevel | Column::CloseLevel | Column::PromiseLevel => {
+            format!("{:.0}%", v * 100.0)
+        }
+        Column::AckHours | Column::CloseDays => format!("{v:.1}"),
+        Column::WonValue => Money(v as i64).short(),
+        _ => format!("{v:.0}"),
+    }
+}
+
+impl TeamPane {
+    pub fn context(&self) -> Context {
+        Context::Team
+    }
+
+    pub fn reload(&mut self, env: &mut Env) {
+        let today = env.today();
+        let first = today.with_day(1).unwrap_or(today);
+        let Ok(period) = Period::new(first, today) else { return };
+        let t = &env.config.team;
+        let targets = Targets {
+            ack_hours: t.ack_target_hours,
+            close_days: t.close_target_days,
+            callback_on_date: t.callback_on_date,
+        };
+        let r = &*env.repo;
+        let loaded = (|| -> crate::repo::Result<()> {
+            let inputs = r.team_inputs(&period, &targets)?;
+            let mut view = team_view(period, env.now, &targets, &t.teams, &inputs);
+            let column = Column::ALL[self.sort % Column::ALL.len()];
+            sort_rows(&mut view.agents, column, false);
+            sort_rows(&mut view.teams, column, false);
+            self.view = Some(view);
+            self.competitors = competitors(&period, &env.config.pipeline.lost_reasons, &r.competitor_deals(&period)?);
+            Ok(())
+        })();
+        self.error = loaded.err().map(|e| e.to_string());
+    }
+
+    fn len(&self) -> usize {
+        match (self.mode, &self.view) {
+            (Mode::Agents, Some(v)) => v.agents.len(),
+            (Mode::Teams, Some(v)) => v.teams.len(),
+            (Mode::Competitors, _) => self.competitors.len(),
+            _ => 0,
+        }
+    }
+
+    pub fn handle(&mut self, action: Action, env: &mut Env) -> Effect {
+        let n = self.len();
+        match action {
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::Down => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
+            Action::First => self.selected = 0,
+            Action::Last => self.selected = n.saturating_sub(1),
+            Action::TeamMode => {
+                self.mode = match self.mode {
+                    Mode::Agents => Mode::Teams,
+                    Mode::Teams => Mode::Competitors,
+                    Mode::Competitors => Mode::Agents,
+                };
+                self.selected = 0;
+            }
+            Action::SortCards => {
+                self.sort = (self.sort + 1) % Column::ALL.len();
+                self.reload(env);
+            }
+            _ => return Effect::Ignored,
+        }
+        Effect::None
+    }
+
+    pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+        let th = ui.theme;
+        let mode = match self.mode {
+            Mode::Agents => Txt::TeamAgents,
+            Mode::Teams => Txt::TeamTeams,
+            Mode::Competitors => Txt::TeamCompetitors,
+        };
+        let sort = Column::ALL[self.sort % Column::ALL.len()];
+        let mut title = format!("{} · {} · {}", ui.t(Txt::PaneTeam), ui.t(mode), ui.t(Txt::ThisMonth));
+        if self.mode != Mode::Competitors {
+            title += &format!(" · {} {}", ui.t(Txt::SortedOn), ui.t(header(sort)));
+        }
+        let bl = block(&title, th, true);
+        let inner = bl.inner(area);
+        f.render_widget(bl, area);
+        if let Some(e) = &self.error {
+            f.render_widget(Paragraph::new(Span::styled(fit(e, inner.width as usize, th), th.error())), inner);
+            return;
+        }
+        let lines = match self.mode {
+            Mode::Competitors => self.competitor_lines(inner, ui),
+            _ => self.row_lines(inner, ui),
+        };
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+
+    fn row_lines(&self, area: Rect, ui: &Ui) -> Vec<Line<'static>> {
+        let th = ui.theme;
+        let Some(v) = &self.view else { return Vec::new() };
+        let (rows, marks): (&[Row], _) = match self.mode {
+            Mode::Teams => (&v.teams, &v.team_benchmarks),
+            _ => (&v.agents, &v.agent_benchmarks),
+        };
+        let cols = columns(area.width);
+        let name_w = 14usize;
+        let cw = ((area.width as usize).saturating_sub(name_w + 2) / cols.len()).clamp(8, 13);
+        let mut head = format!("  {}", col(ui.t(Txt::ColAgent), name_w, th));
+        for c in &cols {
+            head += &format!("{:>w$} ", ui.t(header(*c)), w = cw - 1);
+        }
+        let mut lines = vec![Line::from(Span::styled(fit(&head, area.width as usize, th), th.header()))];
+        if rows.is_empty() {
+            lines.push(Line::from(Span::styled(ui.t(Txt::NobodyYet), th.dim())));
+        }
+        let height = (area.height as usize).saturating_sub(5);
+        let top = scroll_top(0, self.selected, height.max(1));
+        for (i, r) in rows.iter().enumerate().skip(top).take(height) {
+            let sel = i == self.selected;
+            let base = if sel { th.selected() } else { Default::default() };
+            let cursor = if sel { format!("{} ", th.cursor()) } else { "  ".into() };
+            let mut spans = vec![Span::raw(cursor), Span::styled(col(&r.name, name_w, th), base)];
+            for c in &cols {
+                let lead = leads(marks, &r.name, *c);
+                let text = format!("{}{}", show(*c, c.value(&r.figures)), if lead { "*" } else { " " });
+                spans.push(Span::styled(format!("{text:>w$}", w = cw), if lead { th.ok().patch(base) } else { base }));
+            }
+            lines.push(Line::from(spans));
+        }
+        let o = &v.overall;
+        let share = |l: &crate::domain::team::Level| {
+            l.share().map(|s| format!("{:.0}%", s * 100.0)).unwrap_or_else(|| "–".into())
+        };
+        lines.push(Line::raw(""));
+        lines.push(Line::from(Span::styled(
+            fit(
+                &format!(
+                    "{}: ack ≤{}h {} · close ≤{}d {} · promises {} · {} {}",
+                    ui.t(Txt::ServiceLevels),
+                    v.targets.ack_hours,
+                    share(&o.ack_level),
+                    v.targets.close_days,
+                    share(&o.close_level),
+                    share(&o.promise_level),
+                    v.misses.len(),
+                    ui.t(Txt::Misses)
+                ),
+                area.width as usize,
+                th,
+            ),
+            th.header(),
+        )));
+        lines.push(Line::from(Span::styled(fit(ui.t(Txt::Benchmark), area.width as usize, th), th.dim())));
+        lines
+    }
+
+    fn competitor_lines(&self, area: Rect, ui: &Ui) -> Vec<Line<'static>> {
+        let th = ui.theme;
+        let w = area.width as usize;
+        let name_w = 18;
+        let reason_w = w.saturating_sub(2 + name_w + 7 * 3 + 10 + 12);
+        let mut lines = vec![Line::from(Span::styled(
+            fit(
+                &format!(
+                    "  {}{:>6} {:>6} {:>6} {:>9} {:>11} {}",
+                    col(ui.t(Txt::ColCompetitor), name_w, th),
+                    ui.t(Txt::ColDeals),
+                    ui.t(Txt::ColWon),
+                    ui.t(Txt::ColLost),
+                    ui.t(Txt::ColWinRate),
+                    ui.t(Txt::ColAtStake),
+                    ui.t(Txt::ColTopLost)
+                ),
+                w,
+                th,
+            ),
+            th.header(),
+        ))];
+        if self.competitors.is_empty() {
+            lines.push(Line::from(Span::styled(ui.t(Txt::NobodyYet), th.dim())));
+        }
+        let height = (area.height as usize).saturating_sub(1);
+        let top = scroll_top(0, self.selected, height.max(1));
+        for (i, c) in self.competitors.iter().enumerate().skip(top).take(height) {
+            let sel = i == self.selected;
+            let base = if sel { th.selected() } else { Default::default() };
+            let cursor = if sel { format!("{} ", th.cursor()) } else { "  ".into() };
+            let rate = c.win_rate().map(|r| format!("{:.0}%", r * 100.0)).unwrap_or_else(|| "–".into());
+            let reason = c.lost_reasons.first().and_then(|r| r.reason.clone()).unwrap_or_else(|| "–".into());
+            lines.push(Line::from(vec![
+                Span::raw(cursor),
+                Span::styled(col(&c.name, name_w, th), base),
+                Span::styled(
+                    format!("{:>6} {:>6} {:>6} {:>9} {:>11} ", c.deals, c.won, c.lost, rate, c.value.short()),
+                    base,
+                ),
+                Span::styled(fit(&reason, reason_w, th), base.patch(th.dim())),
+            ]));
+        }
+        lines
+    }
+}
