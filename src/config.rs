@@ -263,6 +263,8 @@ pub struct RuleSwitches {
     pub complaint: bool,
     /// A promise falling due.
     pub promise: bool,
+    /// A Top or Growth customer the churn model says is drifting away.
+    pub churn_risk: bool,
 }
 
 impl Default for RuleSwitches {
@@ -275,6 +277,7 @@ impl Default for RuleSwitches {
             credit: true,
             complaint: true,
             promise: true,
+            churn_risk: true,
         }
     }
 }
@@ -291,11 +294,19 @@ pub struct LifecycleConfig {
     pub lost_p_alive_pct: u32,
     /// Below this probability of being "alive" a customer is declining.
     pub declining_p_alive_pct: u32,
+    /// Expected purchases are counted over the next this many weeks.
+    pub horizon_weeks: u32,
 }
 
 impl Default for LifecycleConfig {
     fn default() -> Self {
-        LifecycleConfig { new_days: 90, lost_days: 365, lost_p_alive_pct: 10, declining_p_alive_pct: 50 }
+        LifecycleConfig {
+            new_days: 90,
+            lost_days: 365,
+            lost_p_alive_pct: 10,
+            declining_p_alive_pct: 50,
+            horizon_weeks: 13,
+        }
     }
 }
 

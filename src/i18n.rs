@@ -175,6 +175,15 @@ texts! {
     RuleCredit => "Over the credit limit", "超出信用额度";
     RuleComplaint => "Complaint past its deadline", "投诉已超期";
     RulePromise => "Promise falls due", "承诺即将到期";
+    RuleChurnRisk => "Valuable customer drifting away", "重要客户有流失风险";
+    ExpectedNext => "expected buys", "预计购买";
+    AtRisk => "AT RISK", "流失风险";
+    StageProspect => "prospect", "潜在客户";
+    StageNew => "new", "新客户";
+    StageGrowing => "growing", "成长期";
+    StageMature => "mature", "成熟期";
+    StageDeclining => "declining", "衰退期";
+    StageLost => "lost", "已流失";
     RulesRaised => "Care rules raised", "关怀规则新建提醒";
     Analysis => "Pipeline analysis", "商机分析";
     WinRate => "Win rate", "赢单率";
@@ -379,6 +388,18 @@ impl Txt {
             S::Hibernating => Txt::SegHibernating,
             S::Lost => Txt::SegLost,
             S::NoPurchases => Txt::SegNone,
+        }
+    }
+
+    /// A lifecycle stage's name from its stored code.
+    pub fn lifecycle(code: &str) -> Txt {
+        match code {
+            "prospect" => Txt::StageProspect,
+            "new" => Txt::StageNew,
+            "growing" => Txt::StageGrowing,
+            "mature" => Txt::StageMature,
+            "declining" => Txt::StageDeclining,
+            _ => Txt::StageLost,
         }
     }
 

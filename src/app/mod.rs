@@ -291,6 +291,7 @@ impl App {
                 .and_then(|mut repo| {
                     if recompute {
                         crate::services::pyramid::recompute(&mut repo, &config, day)?;
+                        crate::services::churn::recompute(&mut repo, &config, day)?;
                     }
                     let raised = crate::services::care::run_rules(&mut repo, &config, now)?;
                     Ok(JobDone { recomputed: recompute.then_some(day), raised: raised.len() })

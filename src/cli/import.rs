@@ -475,7 +475,7 @@ impl Columns {
 /// One row's values, by field.
 struct Row<'a> {
     cols: &'a Columns,
-    values: &'a [String],
+    values: &'a [&'a str],
 }
 
 type RowResult<T> = Result<T, (String, String)>;
@@ -494,7 +494,7 @@ impl Row<'_> {
     /// Notes keep their spaces and line breaks as stored.
     fn untrimmed(&self, field: &str) -> Cell<String> {
         self.cols.index.get(field).map(|&i| {
-            let v = self.values.get(i).map_or("", |s| s.as_str());
+            let v = self.values.get(i).copied().unwrap_or("");
             (!v.trim().is_empty()).then(|| v.to_string())
         })
     }
@@ -732,7 +732,6 @@ fn import_record(
     cols: &Columns,
     record: &csv::ByteRecord,
     line: u64,
-    values: &mut Vec<String>,
     summary: &mut Summary,
 ) -> crate::repo::Result<Result<(), BadRow>> {
     let bad = |column: String, reason: String| Ok(Err(BadRow { line, column, reason }));
@@ -745,14 +744,15 @@ fn import_record(
         };
         return bad(column, format!("wrong column count: expected {width}, found {}", record.len()));
     }
-    values.clear();
+    // Borrowed from the record: one allocation per row, none per field.
+    let mut values: Vec<&str> = Vec::with_capacity(width);
     for (i, field) in record.iter().enumerate() {
         match std::str::from_utf8(field) {
-            Ok(s) => values.push(s.to_string()),
-            Err(_) => return bad(format!("\"{}\"", cols.header[i]), "not valid UTF-8 text".into()),
+            Ok(s) => values.push(s),
+            Err(_) => return bad(format!("\"{}\"", cols.header[i]), "not valid UTF-8 text (save the file as UTF-8)".into()),
         }
     }
-    let row = Row { cols, values };
+    let row = Row { cols, values: &values };
     let applied = match cols.kind {
         Kind::Customers => match row.customer() {
             Ok(r) => Ok(imp.customer(&r)?),
@@ -803,7 +803,6 @@ fn import_csv(repo: &mut crate::repo::Repo, args: &ImportArgs) -> anyhow::Result
     let result = repo.import(|imp| {
         let mut summary = Summary::default();
         let mut record = csv::ByteRecord::new();
-        let mut values = Vec::new();
         loop {
             match reader.read_byte_record(&mut record) {
                 Ok(true) => {}
@@ -815,7 +814,7 @@ fn import_csv(repo: &mut crate::repo::Repo, args: &ImportArgs) -> anyhow::Result
             }
             progress.tick();
             let line = record.position().map_or(0, |p| p.line());
-            if let Err(b) = import_record(imp, &cols, &record, line, &mut values, &mut summary)? {
+            if let Err(b) = import_record(imp, &cols, &record, line, &mut summary)? {
                 summary.rejected += 1;
                 errors.report(&b);
                 if write_rejects && let Err(e) = rejects.push(&record, &b) {

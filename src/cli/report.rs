@@ -32,6 +32,20 @@ pub enum Report {
     Team(TeamArgs),
     /// Competitors named on deals: deals met, won and lost against each, win rate, value at stake, lost reasons.
     Competitors(CompetitorsArgs),
+    /// The churn model: fitted BG/NBD parameters, log-likelihood, customers per lifecycle stage; with --customers, everyone's x, t_x, T, P(alive), expected purchases and stage.
+    Churn(ChurnArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ChurnArgs {
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// The calibration end (YYYY-MM-DD): purchases up to this day; default today.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<NaiveDate>,
+    /// List every customer.
+    #[arg(long)]
+    pub customers: bool,
 }
 
 #[derive(Debug, Args)]
@@ -106,7 +120,144 @@ pub fn run(cli: &Cli, config: &Config, args: &ReportArgs) -> anyhow::Result<i32>
         Report::Pipeline(a) => pipeline_report(cli, config, a),
         Report::Team(a) => team_report(cli, config, a),
         Report::Competitors(a) => competitors_report(cli, config, a),
+        Report::Churn(a) => churn_report(cli, config, a),
     }
+}
+
+#[derive(Serialize)]
+struct ChurnJson {
+    as_of: String,
+    /// Weeks.
+    time_unit: &'static str,
+    customers: usize,
+    /// `null` when the base cannot be fitted; `message` says why.
+    params: Option<crate::domain::bgnbd::Params>,
+    log_likelihood: Option<f64>,
+    message: Option<String>,
+    horizon_weeks: u32,
+    stages: Vec<StageCount>,
+    at_risk: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    per_customer: Option<Vec<ChurnCustomerJson>>,
+}
+
+#[derive(Serialize)]
+struct StageCount {
+    stage: &'static str,
+    customers: usize,
+}
+
+#[derive(Serialize)]
+struct ChurnCustomerJson {
+    id: i64,
+    external_id: Option<String>,
+    name: String,
+    tier: &'static str,
+    x: Option<f64>,
+    t_x: Option<f64>,
+    #[serde(rename = "T")]
+    t: Option<f64>,
+    p_alive: Option<f64>,
+    expected_purchases: Option<f64>,
+    stage: &'static str,
+    at_risk: bool,
+}
+
+fn churn_report(cli: &Cli, config: &Config, a: &ChurnArgs) -> anyhow::Result<i32> {
+    use crate::services::churn;
+    let today = Local::now().date_naive();
+    let as_of = a.as_of.unwrap_or(today);
+    let mut repo = open_existing_repo(cli, config)?;
+    // Today's run is the stored one; another day is computed only.
+    let c = if as_of == today && !repo.is_read_only() {
+        churn::recompute(&mut repo, config, as_of)?
+    } else {
+        churn::compute(&repo, config, as_of)?
+    };
+    let labels = if a.customers { Some(repo.customer_labels()?) } else { None };
+    let j = ChurnJson {
+        as_of: as_of.to_string(),
+        time_unit: "weeks",
+        customers: c.customers.len(),
+        params: c.fit.as_ref().ok().map(|f| f.params),
+        log_likelihood: c.fit.as_ref().ok().map(|f| f.log_likelihood),
+        message: c.fit.as_ref().err().map(|e| e.to_string()),
+        horizon_weeks: c.horizon_weeks,
+        stages: c.stage_counts().into_iter().map(|(s, n)| StageCount { stage: s.code(), customers: n }).collect(),
+        at_risk: c.customers.iter().filter(|x| x.at_risk).count(),
+        per_customer: labels.map(|labels| {
+            c.customers
+                .iter()
+                .map(|x| {
+                    let l = labels.get(&x.customer_id);
+                    ChurnCustomerJson {
+                        id: x.customer_id,
+                        external_id: l.and_then(|l| l.external_id.clone()),
+                        name: l.map(|l| l.name.clone()).unwrap_or_default(),
+                        tier: x.tier.code(),
+                        x: x.rfm.map(|r| r.x),
+                        t_x: x.rfm.map(|r| r.t_x),
+                        t: x.rfm.map(|r| r.t),
+                        p_alive: x.p_alive,
+                        expected_purchases: x.expected,
+                        stage: x.stage.code(),
+                        at_risk: x.at_risk,
+                    }
+                })
+                .collect()
+        }),
+    };
+    match a.format {
+        Format::Json => super::emit(&(serde_json::to_string_pretty(&j)? + "\n"))?,
+        Format::Text => {
+            let mut out = format!("churn model (BG/NBD, weeks) as of {} · {} customers\n", j.as_of, j.customers);
+            match (&j.params, j.log_likelihood) {
+                (Some(p), Some(ll)) => {
+                    out += &format!(
+                        "r = {:.4}  alpha = {:.4}  a = {:.4}  b = {:.4}  log-likelihood = {:.2}\n",
+                        p.r, p.alpha, p.a, p.b, ll
+                    )
+                }
+                _ => out += &format!("not fitted: {}\n", j.message.clone().unwrap_or_default()),
+            }
+            out += &format!("\n{:<12}{:>10}\n", "stage", "customers");
+            for s in &j.stages {
+                out += &format!("{:<12}{:>10}\n", s.stage, s.customers);
+            }
+            out += &format!("\nat risk (Top/Growth, P(alive) below threshold): {}\n", j.at_risk);
+            if let Some(cs) = &j.per_customer {
+                let f = |v: Option<f64>, d: usize| v.map(|v| format!("{v:.d$}")).unwrap_or_else(|| "-".into());
+                out += &format!(
+                    "\n{:>8}  {}{:<9}{:>5}{:>8}{:>8}{:>9}{:>9}  stage\n",
+                    "id",
+                    pad("name", 28),
+                    "tier",
+                    "x",
+                    "t_x",
+                    "T",
+                    "P(alive)",
+                    "E[next]"
+                );
+                for c in cs {
+                    out += &format!(
+                        "{:>8}  {}{:<9}{:>5}{:>8}{:>8}{:>9}{:>9}  {}{}\n",
+                        c.id,
+                        pad(&sanitize(&c.name), 28),
+                        c.tier,
+                        f(c.x, 0),
+                        f(c.t_x, 2),
+                        f(c.t, 2),
+                        f(c.p_alive, 3),
+                        f(c.expected_purchases, 2),
+                        c.stage,
+                        if c.at_risk { " AT RISK" } else { "" }
+                    );
+                }
+            }
+            super::emit(&out)?;
+        }
+    }
+    Ok(0)
 }
 
 #[derive(Serialize)]

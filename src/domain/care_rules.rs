@@ -13,6 +13,7 @@
 //! | credit | the customer and month (`<customer>:<YYYY-MM>`) | now |
 //! | complaint | the case (`case:<id>`) | the case's deadline |
 //! | promise | the promise (`promise:<id>`) | `promise_notice_hours` before it is due |
+//! | churn_risk | the customer and month (`<customer>:<YYYY-MM>`) | now |
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
@@ -28,6 +29,7 @@ pub enum Rule {
     Credit,
     Complaint,
     Promise,
+    ChurnRisk,
 }
 
 impl Rule {
@@ -39,6 +41,7 @@ impl Rule {
         Rule::Credit,
         Rule::Complaint,
         Rule::Promise,
+        Rule::ChurnRisk,
     ];
 
     pub fn code(self) -> &'static str {
@@ -50,6 +53,7 @@ impl Rule {
             Rule::Credit => "credit",
             Rule::Complaint => "complaint",
             Rule::Promise => "promise",
+            Rule::ChurnRisk => "churn_risk",
         }
     }
 
@@ -62,6 +66,7 @@ impl Rule {
             Rule::Credit => ReminderKind::Credit,
             Rule::Complaint => ReminderKind::Complaint,
             Rule::Promise => ReminderKind::Promise,
+            Rule::ChurnRisk => ReminderKind::ChurnRisk,
         }
     }
 }
@@ -88,6 +93,8 @@ pub struct RuleInputs {
     pub open_cases: Vec<(i64, i64, String, DateTime<Utc>)>,
     /// Open promises: (promise id, customer id, text, due, agent).
     pub open_promises: Vec<(i64, i64, String, DateTime<Utc>, String)>,
+    /// Top and Growth customers the churn model flags: (customer id, P(alive)).
+    pub churn_risks: Vec<(i64, f64)>,
 }
 
 /// How the rules are tuned.
@@ -223,6 +230,18 @@ pub fn proposals(i: &RuleInputs, s: &RuleSettings) -> Vec<Proposal> {
                     owner: Some(agent.clone()),
                 });
             }
+        }
+    }
+    if on(Rule::ChurnRisk) {
+        for (customer, p) in &i.churn_risks {
+            out.push(Proposal {
+                rule: Rule::ChurnRisk,
+                customer_id: *customer,
+                due_at: s.now,
+                occasion: format!("{customer}:{}", today.format("%Y-%m")),
+                detail: format!("P(alive) {:.0}%", p * 100.0),
+                owner: None,
+            });
         }
     }
     out

@@ -31,6 +31,7 @@ pub struct CardPane {
     promises: Vec<OpenPromise>,
     balance: (Money, Money, Money),
     ageing: Ageing,
+    churn: Option<crate::repo::churn::ChurnRow>,
     transactions: Vec<crate::domain::model::Transaction>,
     open_cases: i64,
     scroll: u16,
@@ -68,6 +69,7 @@ impl CardPane {
             self.ageing = ageing(&invoices, settled, env.today());
             self.transactions = r.recent_transactions(id, 10)?;
             self.open_cases = r.open_case_count_of(id)?;
+            self.churn = r.churn_of(id).ok();
             Ok(())
         })();
         self.error = loaded.err().map(|e| e.to_string());
@@ -269,6 +271,20 @@ impl CardPane {
         }
         if let Some(v) = &c.vip_level {
             first.push(Span::raw(format!("  {} {}", ui.t(Txt::Vip), clean(v, th))));
+        }
+        if let Some(ch) = &self.churn {
+            if !ch.lifecycle.is_empty() {
+                first.push(Span::styled(format!("  {}", ui.t(Txt::lifecycle(&ch.lifecycle))), th.dim()));
+            }
+            if let Some(p) = ch.p_alive {
+                first.push(Span::raw(format!("  P(alive) {:.0}%", p * 100.0)));
+            }
+            if let Some(e) = ch.expected_purchases {
+                first.push(Span::styled(format!(" · {} {e:.1}", ui.t(Txt::ExpectedNext)), th.dim()));
+            }
+            if ch.churn_risk {
+                first.push(Span::styled(format!("  {}", ui.t(Txt::AtRisk)), th.alert()));
+            }
         }
         if c.on_hold {
             first.push(Span::styled(format!("  {}", ui.t(Txt::OnHold)), th.alert()));

@@ -85,7 +85,8 @@ impl Repo {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, from_ts(r.get(3)?), r.get(4)?))
             })?
             .collect::<rusqlite::Result<_>>()?;
-        Ok(RuleInputs { sales, birthdays, important, tier_drops, over_limit, open_cases, open_promises })
+        let churn_risks = self.churn_risks()?;
+        Ok(RuleInputs { sales, birthdays, important, tier_drops, over_limit, open_cases, open_promises, churn_risks })
     }
 
     /// Writes the rules' reminders in one transaction; those whose

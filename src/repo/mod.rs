@@ -6,6 +6,7 @@ pub mod audit;
 pub mod batch;
 pub mod care_rules;
 pub mod cases;
+pub mod churn;
 pub mod contacts;
 pub mod customers;
 pub mod deals;

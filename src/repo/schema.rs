@@ -5,12 +5,35 @@ pub const APPLICATION_ID: i64 = 0x5241_5054;
 
 /// Migration n (1-based) is `MIGRATIONS[n - 1]`. Never edit a released
 /// migration: add a new one.
-pub const MIGRATIONS: &[&str] = &[MIGRATION_1];
+pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
 
 /// The schema version this binary writes.
 pub fn latest() -> i64 {
     MIGRATIONS.len() as i64
 }
+
+/// The churn model: each customer's P(alive), expected purchases and
+/// lifecycle stage, and the fitted parameters.
+const MIGRATION_2: &str = r#"
+ALTER TABLE customers ADD COLUMN p_alive REAL;
+ALTER TABLE customers ADD COLUMN expected_purchases REAL;
+ALTER TABLE customers ADD COLUMN lifecycle TEXT;
+ALTER TABLE customers ADD COLUMN churn_risk INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX customers_lifecycle ON customers (lifecycle);
+
+CREATE TABLE churn_fits (
+    id              INTEGER PRIMARY KEY,
+    fitted_at       INTEGER NOT NULL,
+    as_of           TEXT NOT NULL,
+    customers       INTEGER NOT NULL,
+    r               REAL,
+    alpha           REAL,
+    a               REAL,
+    b               REAL,
+    log_likelihood  REAL,
+    message         TEXT
+);
+"#;
 
 const MIGRATION_1: &str = r#"
 CREATE TABLE meta (

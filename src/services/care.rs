@@ -22,6 +22,7 @@ pub fn enabled_rules(config: &Config) -> Vec<Rule> {
         (Rule::Credit, s.credit),
         (Rule::Complaint, s.complaint),
         (Rule::Promise, s.promise),
+        (Rule::ChurnRisk, s.churn_risk),
     ]
     .into_iter()
     .filter_map(|(r, on)| on.then_some(r))
@@ -38,6 +39,7 @@ pub fn note(p: &Proposal, lang: Lang) -> String {
         Rule::Credit => Txt::RuleCredit,
         Rule::Complaint => Txt::RuleComplaint,
         Rule::Promise => Txt::RulePromise,
+        Rule::ChurnRisk => Txt::RuleChurnRisk,
     };
     format!("{}: {}", label.get(lang), p.detail)
 }

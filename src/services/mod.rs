@@ -2,4 +2,5 @@
 //! TUI and the subcommands.
 
 pub mod care;
+pub mod churn;
 pub mod pyramid;

@@ -157,6 +157,7 @@ pub fn fill(repo: &mut Repo) {
     // A month ago, then today: the pyramid pane has a migration to show.
     rapport::services::pyramid::recompute(repo, &config, (now() - Duration::days(30)).date_naive()).unwrap();
     rapport::services::pyramid::recompute(repo, &config, now().date_naive()).unwrap();
+    rapport::services::churn::recompute(repo, &config, now().date_naive()).unwrap();
 }
 
 /// An app on a fresh filled base, with the fixed clock.
