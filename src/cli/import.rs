@@ -749,7 +749,9 @@ fn import_record(
     for (i, field) in record.iter().enumerate() {
         match std::str::from_utf8(field) {
             Ok(s) => values.push(s),
-            Err(_) => return bad(format!("\"{}\"", cols.header[i]), "not valid UTF-8 text (save the file as UTF-8)".into()),
+            Err(_) => {
+                return bad(format!("\"{}\"", cols.header[i]), "not valid UTF-8 text (save the file as UTF-8)".into());
+            }
         }
     }
     let row = Row { cols, values: &values };
