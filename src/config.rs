@@ -565,6 +565,12 @@ impl Config {
             .iter()
             .filter_map(|v| std::env::var(v).ok())
             .find(|v| !v.trim().is_empty())
+            // No login variables (cron, some SSH setups): the home folder's name.
+            .or_else(|| {
+                let home = std::env::var_os("HOME")?;
+                let name = std::path::Path::new(&home).file_name()?.to_string_lossy().to_string();
+                (!name.is_empty()).then_some(name)
+            })
             .unwrap_or_else(|| "unknown".to_string())
     }
 
