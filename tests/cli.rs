@@ -101,3 +101,25 @@ fn demo_refuses_a_base_with_data_and_backup_copies_it() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("ok (schema"));
     assert!(String::from_utf8_lossy(&out.stdout).contains("120 customers"));
 }
+
+#[test]
+fn the_audit_log_exports_who_changed_what() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(&dir);
+    {
+        let mut repo = rapport::repo::Repo::open(&db, "auditor").unwrap();
+        let id = repo.search_customers("zoe", 0, 1).unwrap()[0].id;
+        let mut c = repo.customer(id).unwrap();
+        c.city = Some("Québec".into());
+        repo.update_customer(&c).unwrap();
+    }
+    let out = rapport(&dir).args(["export", "audit", "--format", "json", "--db"]).arg(&db).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let last = rows.as_array().unwrap().last().unwrap();
+    assert_eq!(last["agent"], "auditor");
+    assert_eq!(last["action"], "update");
+    assert_eq!(last["entity"], "customer");
+    let changes: serde_json::Value = serde_json::from_str(last["changes"].as_str().unwrap()).unwrap();
+    assert_eq!(changes["city"][1], "Québec");
+}

@@ -24,6 +24,8 @@ pub enum What {
     Transactions,
     Deals,
     Reminders,
+    /// The audit log: who changed what, when, with old and new values.
+    Audit,
 }
 
 impl What {
@@ -35,6 +37,7 @@ impl What {
             What::Transactions => "transactions",
             What::Deals => "deals",
             What::Reminders => "reminders",
+            What::Audit => "audit",
         }
     }
 }
@@ -277,6 +280,18 @@ struct DealRow {
 }
 
 #[derive(Serialize, Default)]
+struct AuditRow {
+    id: i64,
+    at: String,
+    agent: String,
+    action: String,
+    entity: String,
+    entity_id: i64,
+    /// JSON: field → value, or field → [old, new].
+    changes: String,
+}
+
+#[derive(Serialize, Default)]
 struct ReminderRow {
     id: i64,
     customer_external_id: Option<String>,
@@ -462,6 +477,20 @@ fn tabular(repo: &crate::repo::Repo, what: What, format: Format, out: &mut dyn W
                 })
             })?;
             t.finish::<ReminderRow>()
+        }
+        What::Audit => {
+            repo.each_audit_entry(|(id, e)| {
+                t.push(&AuditRow {
+                    id,
+                    at: when(e.at),
+                    agent: e.agent,
+                    action: e.action,
+                    entity: e.entity,
+                    entity_id: e.entity_id,
+                    changes: e.changes,
+                })
+            })?;
+            t.finish::<AuditRow>()
         }
     }
 }

@@ -293,6 +293,30 @@ impl Repo {
         )
     }
 
+    /// The whole audit log, oldest first: (id, entry).
+    pub fn each_audit_entry<E: From<RepoError>>(
+        &self,
+        mut f: impl FnMut((i64, super::audit::AuditEntry)) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        self.each(
+            "SELECT id, at, agent, action, entity, entity_id, changes FROM audit_log ORDER BY id",
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    super::audit::AuditEntry {
+                        at: from_ts(r.get(1)?),
+                        agent: r.get(2)?,
+                        action: r.get(3)?,
+                        entity: r.get(4)?,
+                        entity_id: r.get(5)?,
+                        changes: r.get(6)?,
+                    },
+                ))
+            },
+            &mut f,
+        )
+    }
+
     /// Every reminder (any status), by id.
     pub fn each_reminder<E: From<RepoError>>(
         &self,
