@@ -2,6 +2,8 @@
 //! and estimates (../shared/data/cdnow, see its README). Where that folder is
 //! absent (a clone elsewhere), the tests say so and skip.
 
+mod shared_data;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
@@ -9,15 +11,7 @@ use chrono::NaiveDate;
 use rapport::domain::bgnbd::{self, FitError, Params, Rfm};
 
 fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("RAPPORT_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")));
-    if dir.join("cdnow").is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("SKIPPED: no CDNOW data at {} (set RAPPORT_SHARED_DATA)", dir.join("cdnow").display());
-        None
-    }
+    shared_data::dir("cdnow")
 }
 
 fn calibration_end() -> NaiveDate {

@@ -3,6 +3,8 @@
 //! estimates (Fader, Hardie & Lee 2005); degenerate bases get a message,
 //! never NaN; valuable customers at risk get a care reminder.
 
+mod shared_data;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -13,15 +15,7 @@ use rapport::domain::money::Money;
 use rapport::repo::Repo;
 
 fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("RAPPORT_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("SKIPPED: no shared data at {} (set RAPPORT_SHARED_DATA)", dir.display());
-        None
-    }
+    shared_data::dir("cdnow")
 }
 
 fn rapport(dir: &tempfile::TempDir, db: &std::path::Path, args: &[&str]) -> std::process::Output {

@@ -3,6 +3,8 @@
 //! iCalendar export of what is due. Real data comes from ../shared/data
 //! (skipped with a message where that folder is absent).
 
+mod shared_data;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -67,15 +69,7 @@ fn s(v: &serde_json::Value) -> &str {
 }
 
 fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("RAPPORT_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
-    if dir.join("chinook").is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("SKIPPED: no shared data at {} (set RAPPORT_SHARED_DATA)", dir.display());
-        None
-    }
+    shared_data::dir("chinook")
 }
 
 fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {

@@ -2,6 +2,8 @@
 //! and the Chinook customers and invoices (see ../shared/data/README.md).
 //! Where that folder is absent (a clone elsewhere), the tests say so and skip.
 
+mod shared_data;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -11,15 +13,7 @@ use rapport::domain::money::Money;
 use rapport::repo::Repo;
 
 fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("RAPPORT_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("SKIPPED: no shared data at {} (set RAPPORT_SHARED_DATA)", dir.display());
-        None
-    }
+    shared_data::dir("chinook")
 }
 
 /// Dollars as written in the files ("11.77", "1.98") to cents, exactly.
