@@ -184,6 +184,8 @@ texts! {
     StageMature => "mature", "成熟期";
     StageDeclining => "declining", "衰退期";
     StageLost => "lost", "已流失";
+    WinBackTitle => "Win back: lost customers who were once Top or Growth", "挽回：曾为重要客户、现已流失";
+    NoWinBack => "No lost customer was ever Top or Growth.", "没有曾为重要客户而流失的客户。";
     RulesRaised => "Care rules raised", "关怀规则新建提醒";
     Analysis => "Pipeline analysis", "商机分析";
     WinRate => "Win rate", "赢单率";

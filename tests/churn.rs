@@ -150,3 +150,38 @@ fn valuable_customers_at_risk_get_a_care_reminder_once() {
     let again = rapport::services::care::run_rules(&mut repo, &config, Utc::now()).unwrap();
     assert!(again.iter().all(|p| p.rule.code() != "churn_risk"));
 }
+
+#[test]
+fn win_back_lists_lost_customers_who_were_once_valuable_and_lists_filter_by_stage() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    assert!(rapport(&dir, &db, &["demo", "--customers", "300"]).status.success());
+    let out = rapport(&dir, &db, &["report", "churn", "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let repo = Repo::open(&db, "t").unwrap();
+    let valuable = repo.ever_valuable().unwrap();
+    let lost = j["stages"].as_array().unwrap().iter().find(|s| s["stage"] == "lost").unwrap()["customers"].as_u64();
+    let win_back = j["win_back"].as_array().unwrap();
+    assert!(win_back.len() as u64 <= lost.unwrap());
+    for w in win_back {
+        let id = w["id"].as_i64().unwrap();
+        assert_eq!(repo.churn_of(id).unwrap().lifecycle, "lost");
+        assert!(valuable.contains(&id));
+    }
+    // Every lost customer once valuable is listed.
+    let expected = repo
+        .search_customers_in(
+            &rapport::repo::customers::ListFilter {
+                status: rapport::domain::model::CustomerStatus::Active,
+                lifecycle: Some(rapport::domain::lifecycle::Stage::Lost),
+            },
+            "",
+            0,
+            10_000,
+        )
+        .unwrap();
+    assert_eq!(expected.len() as u64, lost.unwrap(), "the lifecycle filter lists exactly the lost customers");
+    let listed = expected.iter().filter(|c| valuable.contains(&c.id)).count();
+    assert_eq!(listed, win_back.len());
+}

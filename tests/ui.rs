@@ -672,3 +672,32 @@ fn team_competitors() {
         press(app, KeyCode::Char('t'));
     });
 }
+
+#[test]
+fn lists_filter_by_lifecycle_and_the_pyramid_shows_the_win_back_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    let stages = ["prospect", "new", "growing", "mature", "declining", "lost"];
+    let mut seen = 0;
+    for stage in stages {
+        press(&mut app, KeyCode::Char('L'));
+        let screen = text(&draw(&mut app, 100, 30));
+        assert!(screen.contains(&format!("· {stage} ─")), "{stage}: {screen}");
+        // Every listed customer is in that stage, and every customer of the stage is listed.
+        let all = app.repo.search_customers("", 0, 100).unwrap();
+        for c in all {
+            let in_stage = app.repo.churn_of(c.id).unwrap().lifecycle == stage;
+            let name = rapport::domain::text::sanitize(&c.name);
+            assert_eq!(screen.contains(&name), in_stage, "{stage}: {name}\n{screen}");
+            seen += usize::from(in_stage);
+        }
+    }
+    assert_eq!(seen, 5, "each customer is in exactly one stage");
+    press(&mut app, KeyCode::Char('L'));
+    let screen = text(&draw(&mut app, 100, 30));
+    assert!(screen.contains("5 matches"), "{screen}");
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char('w'));
+    let screen = text(&draw(&mut app, 100, 30));
+    assert!(screen.contains("Win back"), "{screen}");
+}

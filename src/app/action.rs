@@ -107,6 +107,10 @@ pub enum Action {
     NewCustomer,
     /// Customer list: show archived customers instead of active ones.
     ToggleArchived,
+    /// Customer list: only one lifecycle stage (prospect, new, ... lost), cycling.
+    LifecycleFilter,
+    /// Pyramid: the win-back list (lost customers who were once Top or Growth).
+    WinBack,
     /// Does nothing: bind a key to it to switch that key off.
     Noop,
 }
@@ -168,6 +172,8 @@ impl Action {
         Action::TeamMode,
         Action::NewCustomer,
         Action::ToggleArchived,
+        Action::LifecycleFilter,
+        Action::WinBack,
         Action::Noop,
     ];
 }

@@ -137,8 +137,18 @@ struct ChurnJson {
     horizon_weeks: u32,
     stages: Vec<StageCount>,
     at_risk: usize,
+    /// Lost customers who were once Top or Growth (stored figures), most valuable first.
+    win_back: Vec<WinBackJson>,
     #[serde(skip_serializing_if = "Option::is_none")]
     per_customer: Option<Vec<ChurnCustomerJson>>,
+}
+
+#[derive(Serialize)]
+struct WinBackJson {
+    id: i64,
+    name: String,
+    contribution: i64,
+    p_alive: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -185,6 +195,16 @@ fn churn_report(cli: &Cli, config: &Config, a: &ChurnArgs) -> anyhow::Result<i32
         horizon_weeks: c.horizon_weeks,
         stages: c.stage_counts().into_iter().map(|(s, n)| StageCount { stage: s.code(), customers: n }).collect(),
         at_risk: c.customers.iter().filter(|x| x.at_risk).count(),
+        win_back: repo
+            .win_back(1000)?
+            .into_iter()
+            .map(|w| WinBackJson {
+                id: w.customer_id,
+                name: w.name,
+                contribution: w.contribution.0,
+                p_alive: w.p_alive,
+            })
+            .collect(),
         per_customer: labels.map(|labels| {
             c.customers
                 .iter()
@@ -225,6 +245,7 @@ fn churn_report(cli: &Cli, config: &Config, a: &ChurnArgs) -> anyhow::Result<i32
                 out += &format!("{:<12}{:>10}\n", s.stage, s.customers);
             }
             out += &format!("\nat risk (Top/Growth, P(alive) below threshold): {}\n", j.at_risk);
+            out += &format!("win-back candidates (lost, once Top or Growth): {}\n", j.win_back.len());
             if let Some(cs) = &j.per_customer {
                 let f = |v: Option<f64>, d: usize| v.map(|v| format!("{v:.d$}")).unwrap_or_else(|| "-".into());
                 out += &format!(

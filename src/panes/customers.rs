@@ -10,9 +10,11 @@ use ratatui::widgets::Paragraph;
 use super::widgets::{block, col as cell, scroll_top};
 use super::{Effect, Env, Ui};
 use crate::app::Action;
+use crate::domain::lifecycle::Stage;
 use crate::domain::model::{CustomerRow, CustomerStatus};
 use crate::i18n::Txt;
 use crate::keymap::Context;
+use crate::repo::customers::ListFilter;
 
 /// Rows read around the selection at a time.
 const WINDOW: usize = 200;
@@ -32,6 +34,8 @@ pub struct CustomersPane {
     loaded_query: Option<String>,
     /// Listing archived customers (to restore them) instead of active ones.
     pub archived: bool,
+    /// Only customers in this lifecycle stage.
+    pub lifecycle: Option<Stage>,
     error: Option<String>,
 }
 
@@ -50,7 +54,7 @@ impl CustomersPane {
     /// covers what is on screen.
     fn refresh(&mut self, env: &mut Env) {
         if self.loaded_query.as_deref() != Some(self.query.as_str()) {
-            match env.repo.count_customers_in(self.status(), &self.query, COUNT_CAP + 1) {
+            match env.repo.count_customers_in(&self.filter(), &self.query, COUNT_CAP + 1) {
                 Ok(n) => {
                     self.total = n;
                     self.error = None;
@@ -66,7 +70,7 @@ impl CustomersPane {
         let have_end = self.window_start + self.rows.len();
         if self.total > 0 && (self.rows.is_empty() || self.top < self.window_start || need_end > have_end) {
             let start = self.top.saturating_sub(WINDOW / 2);
-            match env.repo.search_customers_in(self.status(), &self.query, start, WINDOW) {
+            match env.repo.search_customers_in(&self.filter(), &self.query, start, WINDOW) {
                 Ok(rows) => {
                     self.rows = rows;
                     self.window_start = start;
@@ -76,8 +80,11 @@ impl CustomersPane {
         }
     }
 
-    fn status(&self) -> CustomerStatus {
-        if self.archived { CustomerStatus::Archived } else { CustomerStatus::Active }
+    fn filter(&self) -> ListFilter {
+        ListFilter {
+            status: if self.archived { CustomerStatus::Archived } else { CustomerStatus::Active },
+            lifecycle: self.lifecycle,
+        }
     }
 
     /// The customer under the cursor.
@@ -102,6 +109,16 @@ impl CustomersPane {
             Action::Last => self.move_to(self.total.saturating_sub(1), env),
             Action::Search => self.typing = true,
             Action::NewCustomer if !self.typing => return Effect::NewCustomer(None),
+            Action::LifecycleFilter if !self.typing => {
+                // All, then each stage in turn, then all again.
+                self.lifecycle = match self.lifecycle {
+                    None => Stage::ALL.first().copied(),
+                    Some(s) => Stage::ALL.iter().skip_while(|x| **x != s).nth(1).copied(),
+                };
+                self.selected = 0;
+                self.top = 0;
+                self.reload(env);
+            }
             Action::ToggleArchived if !self.typing => {
                 self.archived = !self.archived;
                 self.selected = 0;
@@ -174,6 +191,9 @@ impl CustomersPane {
         let mut title = format!("{} · {count} {}", ui.t(Txt::PaneCustomers), ui.t(Txt::Matches));
         if self.archived {
             title += &format!(" · {}", ui.t(Txt::ArchivedBanner));
+        }
+        if let Some(l) = self.lifecycle {
+            title += &format!(" · {}", ui.t(Txt::lifecycle(l.code())));
         }
         let outer = block(&title, th, !self.typing);
         let inner = outer.inner(list_area);

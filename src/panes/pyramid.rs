@@ -16,6 +16,7 @@ use crate::domain::money::Money;
 use crate::domain::pyramid::{Band, share_permille};
 use crate::i18n::Txt;
 use crate::keymap::Context;
+use crate::repo::churn::WinBack;
 use crate::repo::pyramid::{BandMember, TierMove};
 
 const WINDOW: usize = 200;
@@ -40,6 +41,8 @@ enum Mode {
     Members(BandList),
     /// Who moved since the previous snapshot.
     Migration(Scroll),
+    /// Lost customers who were once Top or Growth.
+    WinBack(Vec<WinBack>, Scroll),
 }
 
 #[derive(Default)]
@@ -130,6 +133,16 @@ impl PyramidPane {
                 return Effect::None;
             }
             Action::Snapshot => return Effect::Recompute,
+            Action::WinBack => {
+                self.mode = match self.mode {
+                    Mode::WinBack(..) => Mode::Bands,
+                    _ => match env.repo.win_back(500) {
+                        Ok(rows) => Mode::WinBack(rows, Scroll { height: 10, ..Scroll::default() }),
+                        Err(e) => return Effect::Error(e.to_string()),
+                    },
+                };
+                return Effect::None;
+            }
             _ => {}
         }
         match &mut self.mode {
@@ -163,6 +176,21 @@ impl PyramidPane {
                             .moves
                             .get(s.selected)
                             .map_or(Effect::None, |m| Effect::OpenCustomer(m.customer_id));
+                    }
+                    _ => return Effect::Ignored,
+                }
+            }
+            Mode::WinBack(rows, s) => {
+                if Self::step(s, action, rows.len()) {
+                    return Effect::None;
+                }
+                match action {
+                    Action::Back => self.mode = Mode::Bands,
+                    Action::Open => {
+                        return rows.get(s.selected).map_or(Effect::None, |r| Effect::OpenCustomer(r.customer_id));
+                    }
+                    Action::LogInteraction => {
+                        return rows.get(s.selected).map_or(Effect::None, |r| Effect::LogInteraction(r.customer_id));
                     }
                     _ => return Effect::Ignored,
                 }
@@ -227,6 +255,7 @@ impl PyramidPane {
             match &self.mode {
                 Mode::Members(_) => self.draw_members(f, a, ui),
                 Mode::Migration(_) => self.draw_migration(f, a, ui),
+                Mode::WinBack(..) => self.draw_win_back(f, a, ui),
                 Mode::Bands => {}
             }
         }
@@ -294,14 +323,15 @@ impl PyramidPane {
         let w = inner.width as usize;
         let (money_w, rfm_w) = (15, 7);
         let seg_w = if w >= 60 { 18 } else { 0 };
-        let name_w = w.saturating_sub(2 + money_w + rfm_w + seg_w);
+        let alive_w = if w >= 72 { 9 } else { 0 };
+        let name_w = w.saturating_sub(2 + money_w + rfm_w + seg_w + alive_w);
         let header = format!(
             "  {}{}{}{}",
             col(ui.t(Txt::ColName), name_w, th),
             format_args!("{:>width$} ", ui.t(Txt::ColContribution), width = money_w - 1),
             col("R F M", rfm_w, th),
             col(ui.t(Txt::ColSegment), seg_w, th)
-        );
+        ) + &col("P(alive)", alive_w, th);
         let mut lines = vec![Line::from(Span::styled(fit(&header, w, th), th.header()))];
         if count == 0 {
             lines.push(Line::from(Span::styled(ui.t(Txt::EmptyBand), th.dim())));
@@ -320,6 +350,10 @@ impl PyramidPane {
                 Span::styled(format!("{:>width$} ", m.contribution.to_string(), width = money_w - 1), style),
                 Span::styled(col(&rfm, rfm_w, th), style),
                 Span::styled(col(seg, seg_w, th), style.patch(th.dim())),
+                Span::styled(
+                    col(&m.p_alive.map(|p| format!("{:.0}%", p * 100.0)).unwrap_or_else(|| "–".into()), alive_w, th),
+                    style,
+                ),
             ]));
         }
         f.render_widget(Paragraph::new(lines), inner);
@@ -370,6 +404,37 @@ impl PyramidPane {
                 spans.push(Span::styled(format!(" {}", ui.t(Txt::TopDropped)), th.alert()));
             }
             lines.push(Line::from(spans));
+        }
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+impl PyramidPane {
+    fn draw_win_back(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+        let th = ui.theme;
+        let Mode::WinBack(rows, s) = &mut self.mode else { return };
+        let bl = block(&format!("{} · {}", ui.t(Txt::WinBackTitle), rows.len()), th, true);
+        let inner = bl.inner(area);
+        f.render_widget(bl, area);
+        let w = inner.width as usize;
+        let mut lines = Vec::new();
+        if rows.is_empty() {
+            lines.push(Line::from(Span::styled(fit(ui.t(Txt::NoWinBack), w, th), th.dim())));
+        }
+        s.height = inner.height as usize;
+        s.top = scroll_top(s.top, s.selected, s.height.max(1));
+        let name_w = w.saturating_sub(2 + 16 + 12);
+        for (i, r) in rows.iter().enumerate().skip(s.top).take(s.height) {
+            let sel = i == s.selected;
+            let style = if sel { th.selected() } else { Default::default() };
+            let cursor = if sel { format!("{} ", th.cursor()) } else { "  ".into() };
+            let p = r.p_alive.map(|p| format!("P {:.0}%", p * 100.0)).unwrap_or_else(|| "–".into());
+            lines.push(Line::from(vec![
+                Span::raw(cursor),
+                Span::styled(col(&r.name, name_w, th), style),
+                Span::styled(format!("{:>15} ", r.contribution.short()), style),
+                Span::styled(format!("{p:>11}"), style.patch(th.dim())),
+            ]));
         }
         f.render_widget(Paragraph::new(lines), inner);
     }

@@ -5,6 +5,7 @@ use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde_json::json;
 
 use super::{Repo, RepoError, Result, audit, code, from_ts};
+use crate::domain::lifecycle::Stage;
 use crate::domain::model::{Customer, CustomerKind, CustomerRow, CustomerStatus, NewCustomer, Tier};
 use crate::domain::money::Money;
 use crate::domain::rfm::Segment;
@@ -208,23 +209,23 @@ impl Repo {
     /// contacts' names, case- and accent-insensitively; a query that looks
     /// like a phone number also matches phone digits, whatever the format.
     pub fn search_customers(&self, query: &str, offset: usize, limit: usize) -> Result<Vec<CustomerRow>> {
-        self.search_customers_in(CustomerStatus::Active, query, offset, limit)
+        self.search_customers_in(&ListFilter::default(), query, offset, limit)
     }
 
     /// As [`Repo::search_customers`], among customers of `status`
     /// (archived ones, to restore them).
     pub fn search_customers_in(
         &self,
-        status: CustomerStatus,
+        filter: &ListFilter,
         query: &str,
         offset: usize,
         limit: usize,
     ) -> Result<Vec<CustomerRow>> {
         let (cond, args) = search_condition(query);
         let sql = format!(
-            "SELECT {ROW_COLS} FROM customers WHERE status = '{}' {cond}
+            "SELECT {ROW_COLS} FROM customers WHERE {} {cond}
              ORDER BY sort_key, id LIMIT ?{} OFFSET ?{}",
-            status.code(),
+            filter.sql(),
             args.len() + 1,
             args.len() + 2
         );
@@ -239,15 +240,15 @@ impl Repo {
 
     /// How many active customers match `query`, counting no further than `cap`.
     pub fn count_customers(&self, query: &str, cap: usize) -> Result<usize> {
-        self.count_customers_in(CustomerStatus::Active, query, cap)
+        self.count_customers_in(&ListFilter::default(), query, cap)
     }
 
     /// As [`Repo::count_customers`], among customers of `status`.
-    pub fn count_customers_in(&self, status: CustomerStatus, query: &str, cap: usize) -> Result<usize> {
+    pub fn count_customers_in(&self, filter: &ListFilter, query: &str, cap: usize) -> Result<usize> {
         let (cond, args) = search_condition(query);
         let sql = format!(
-            "SELECT count(*) FROM (SELECT 1 FROM customers WHERE status = '{}' {cond} LIMIT ?{})",
-            status.code(),
+            "SELECT count(*) FROM (SELECT 1 FROM customers WHERE {} {cond} LIMIT ?{})",
+            filter.sql(),
             args.len() + 1
         );
         let mut st = self.conn().prepare_cached(&sql)?;
@@ -281,6 +282,31 @@ impl Repo {
     /// Number of customers (all statuses).
     pub fn customer_count(&self) -> Result<i64> {
         Ok(self.conn().query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?)
+    }
+}
+
+/// Which customers a list shows besides the search text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListFilter {
+    pub status: CustomerStatus,
+    /// Only customers in this lifecycle stage.
+    pub lifecycle: Option<Stage>,
+}
+
+impl Default for ListFilter {
+    fn default() -> Self {
+        ListFilter { status: CustomerStatus::Active, lifecycle: None }
+    }
+}
+
+impl ListFilter {
+    /// The condition; only enum codes are written into it, never user text.
+    fn sql(&self) -> String {
+        let mut s = format!("status = '{}'", self.status.code());
+        if let Some(l) = self.lifecycle {
+            s += &format!(" AND lifecycle = '{}'", l.code());
+        }
+        s
     }
 }
 

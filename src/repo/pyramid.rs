@@ -46,6 +46,8 @@ pub struct BandMember {
     pub pinned: bool,
     pub rfm: Option<(u8, u8, u8)>,
     pub segment: Option<Segment>,
+    /// The churn model's P(alive), when fitted.
+    pub p_alive: Option<f64>,
 }
 
 /// One customer whose tier changed between two snapshots.
@@ -189,7 +191,7 @@ impl Repo {
     /// with their RFM.
     pub fn band_members(&self, tier: Tier, offset: usize, limit: usize) -> Result<Vec<BandMember>> {
         let mut st = self.conn().prepare_cached(
-            "SELECT id, name, contribution, tier_pin IS NOT NULL, rfm_r, rfm_f, rfm_m, rfm_segment FROM customers
+            "SELECT id, name, contribution, tier_pin IS NOT NULL, rfm_r, rfm_f, rfm_m, rfm_segment, p_alive FROM customers
              WHERE status = 'active' AND coalesce(tier_pin, tier) = ?1
              ORDER BY contribution DESC, id LIMIT ?2 OFFSET ?3",
         )?;
@@ -205,6 +207,7 @@ impl Repo {
                     _ => None,
                 },
                 segment: r.get::<_, Option<String>>(7)?.and_then(|s| Segment::parse(&s)),
+                p_alive: r.get(8)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
