@@ -88,6 +88,7 @@ pub struct Config {
     pub care: CareConfig,
     pub lifecycle: LifecycleConfig,
     pub team: TeamConfig,
+    pub points: PointsConfig,
 }
 
 /// `[ui]`: how rapport looks and who is using it.
@@ -329,6 +330,22 @@ pub struct TeamConfig {
 impl Default for TeamConfig {
     fn default() -> Self {
         TeamConfig { teams: BTreeMap::new(), ack_target_hours: 4, close_target_days: 5, callback_on_date: true }
+    }
+}
+
+/// `[points]`: VIP points earned from sales.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PointsConfig {
+    /// Points per whole currency unit of a sale (cents earn nothing).
+    pub per_unit: u32,
+    /// Whether points are earned, redeemed and adjusted at all.
+    pub enabled: bool,
+}
+
+impl Default for PointsConfig {
+    fn default() -> Self {
+        PointsConfig { per_unit: 1, enabled: true }
     }
 }
 

@@ -668,9 +668,50 @@ fn team_competitors() {
             .unwrap();
         app.reload_all();
         press(app, KeyCode::Char('5'));
-        press(app, KeyCode::Char('t'));
-        press(app, KeyCode::Char('t'));
+        for _ in 0..3 {
+            press(app, KeyCode::Char('t'));
+        }
     });
+}
+
+#[test]
+fn team_periods_misses_and_a_competitors_deals() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    press(&mut app, KeyCode::Char('5'));
+    let screen = text(&draw(&mut app, 100, 30));
+    assert!(screen.contains("this month"), "{screen}");
+    press(&mut app, KeyCode::Char('p'));
+    assert!(text(&draw(&mut app, 100, 30)).contains("last 30 days"));
+    press(&mut app, KeyCode::Char('p'));
+    assert!(app.overlay.is_some(), "the third period is typed");
+    type_text(&mut app, "2026-11-30 2026-11-01");
+    press(&mut app, KeyCode::Enter);
+    let screen = text(&draw(&mut app, 100, 30));
+    assert!(screen.contains("after it ends"), "{screen}");
+    // Still on the last 30 days: p asks again.
+    press(&mut app, KeyCode::Char('p'));
+    type_text(&mut app, "2026-11-01 2026-11-30");
+    press(&mut app, KeyCode::Enter);
+    let screen = text(&draw(&mut app, 100, 30));
+    assert!(screen.contains("2026-11-01 → 2026-11-30"), "{screen}");
+    // Misses: Bob's complaint was never acknowledged.
+    press(&mut app, KeyCode::Char('t'));
+    press(&mut app, KeyCode::Char('t'));
+    let screen = text(&draw(&mut app, 100, 30));
+    assert!(screen.contains("Missed service levels") && screen.contains("Bob Escape"), "{screen}");
+    // A competitor's deals.
+    let d = deal_by_title(&app, "Fleet renewal 2027");
+    let mut d2 = d.clone();
+    d2.competitors = Some("Salesfolk".into());
+    app.repo.update_deal(&d2).unwrap();
+    app.reload_all();
+    press(&mut app, KeyCode::Char('t'));
+    press(&mut app, KeyCode::Enter);
+    let screen = text(&draw(&mut app, 100, 30));
+    assert!(screen.contains("Deals against · Salesfolk") && screen.contains("Fleet renewal 2027"), "{screen}");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.view, View::Card);
 }
 
 #[test]
@@ -700,4 +741,21 @@ fn lists_filter_by_lifecycle_and_the_pyramid_shows_the_win_back_list() {
     press(&mut app, KeyCode::Char('w'));
     let screen = text(&draw(&mut app, 100, 30));
     assert!(screen.contains("Win back"), "{screen}");
+}
+
+#[test]
+fn the_card_shows_vip_points_and_possible_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    let yamada = app.repo.search_customers("山田", 0, 1).unwrap()[0].id;
+    app.repo.adjust_points(yamada, 120, "welcome bonus").unwrap();
+    // Someone else with 山田太郎's number, written another way.
+    let mut twin =
+        rapport::domain::model::NewCustomer::named(rapport::domain::model::CustomerKind::Individual, "Taro Yamada");
+    twin.phone = Some("+81 (3) 1234 5678".into());
+    let twin_id = app.repo.create_customer(&twin).unwrap();
+    app.open_customer(yamada);
+    let screen = text(&draw(&mut app, 120, 30));
+    assert!(screen.contains("VIP Gold · 120 points"), "{screen}");
+    assert!(screen.contains(&format!("same phone/email as #{twin_id}")), "{screen}");
 }

@@ -103,6 +103,8 @@ pub enum Action {
     LiftHold,
     /// Team: agents, teams, or competitors.
     TeamMode,
+    /// Team: this week, this month, the last 30 days, or a typed range.
+    TeamPeriod,
     /// Customer list: a new customer.
     NewCustomer,
     /// Customer list: show archived customers instead of active ones.
@@ -170,6 +172,7 @@ impl Action {
         Action::NewTransaction,
         Action::LiftHold,
         Action::TeamMode,
+        Action::TeamPeriod,
         Action::NewCustomer,
         Action::ToggleArchived,
         Action::LifecycleFilter,

@@ -447,6 +447,7 @@ impl App {
                 | Effect::Back
                 | Effect::SavedThenLog(..)
                 | Effect::BoardFilter(_)
+                | Effect::TeamRange(_)
                 | Effect::SavedCustomer(..)
                 | Effect::SavedMoney(_) => self.overlay = None,
                 _ => {}
@@ -563,6 +564,14 @@ impl App {
             }
             Effect::EditCustomer(c) => self.overlay = Some(Overlay::Customer(Box::new(CustomerForm::edit(*c)))),
             Effect::Dial(id, number) => self.dial(id, &number),
+            Effect::AskTeamRange => self.overlay = Some(Overlay::Prompt(PromptForm::new(Purpose::TeamRange, ""))),
+            Effect::TeamRange(text) => {
+                self.overlay = None;
+                let (mut env, .., team) = self.env();
+                if let Err(e) = team.set_range(&text, &mut env) {
+                    self.status = Some(Status { text: e, error: true });
+                }
+            }
             Effect::NewComplaint(id, name) => self.overlay = Some(Overlay::Complaint(ComplaintForm::new(id, &name))),
             Effect::AskCase(case, anticipate) => {
                 let purpose = if anticipate { Purpose::Anticipate(case) } else { Purpose::Satisfaction(case) };
@@ -720,6 +729,7 @@ impl App {
             Context::Team => &[
                 (Action::Help, Txt::KeyHelp),
                 (Action::TeamMode, Txt::KeyTeamMode),
+                (Action::TeamPeriod, Txt::KeyPeriod),
                 (Action::SortCards, Txt::KeySort),
                 (Action::Quit, Txt::KeyQuit),
             ],

@@ -2,6 +2,7 @@
 
 mod backup;
 mod care;
+mod customers;
 mod demo;
 mod export;
 mod import;
@@ -58,6 +59,12 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Check the database file's integrity and schema.
     Check,
+    /// A customer's VIP points: earn from sales, redeem, adjust; prints the ledger and balance.
+    Points(customers::PointsArgs),
+    /// Customers sharing a phone or an email (possible duplicates).
+    Duplicates(customers::DuplicatesArgs),
+    /// Merge customer GONE_ID into KEEP_ID (every record moves; GONE_ID is archived).
+    Merge(customers::MergeArgs),
 }
 
 /// Runs rapport; returns the process exit code.
@@ -83,6 +90,9 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Report(args)) => report::run(&cli, &config, args),
         Some(Command::Import(args)) => import::run(&cli, &config, args),
         Some(Command::Export(args)) => export::run(&cli, &config, args),
+        Some(Command::Points(args)) => customers::points(&cli, &config, args),
+        Some(Command::Duplicates(args)) => customers::duplicates(&cli, &config, args),
+        Some(Command::Merge(args)) => customers::merge(&cli, &config, args),
         Some(Command::Check) => {
             let repo = Repo::open_existing(&db_path(&cli)?, &agent(&cli, &config))?;
             repo.integrity_check()?;

@@ -9,6 +9,7 @@ pub mod lifecycle;
 pub mod model;
 pub mod money;
 pub mod pipeline;
+pub mod points;
 pub mod pyramid;
 pub mod recurrence;
 pub mod rfm;

@@ -322,6 +322,8 @@ pub struct Deal {
     pub owner: Option<String>,
     pub next_step: Option<String>,
     pub status: DealStatus,
+    /// Why it was won or lost.
+    pub close_reason: Option<String>,
     pub stage_changed_at: DateTime<Utc>,
     pub last_activity_at: DateTime<Utc>,
     pub version: i64,

@@ -32,6 +32,8 @@ pub struct CardPane {
     balance: (Money, Money, Money),
     ageing: Ageing,
     churn: Option<crate::repo::churn::ChurnRow>,
+    points: i64,
+    duplicates: Vec<i64>,
     transactions: Vec<crate::domain::model::Transaction>,
     open_cases: i64,
     scroll: u16,
@@ -70,6 +72,8 @@ impl CardPane {
             self.transactions = r.recent_transactions(id, 10)?;
             self.open_cases = r.open_case_count_of(id)?;
             self.churn = r.churn_of(id).ok();
+            self.points = r.points_balance(id)?;
+            self.duplicates = r.duplicates_of(id)?;
             Ok(())
         })();
         self.error = loaded.err().map(|e| e.to_string());
@@ -270,7 +274,17 @@ impl CardPane {
             first.push(Span::styled(format!(" {}", ui.t(Txt::segment(s))), th.dim()));
         }
         if let Some(v) = &c.vip_level {
-            first.push(Span::raw(format!("  {} {}", ui.t(Txt::Vip), clean(v, th))));
+            first.push(Span::raw(format!(
+                "  {} {} · {} {}",
+                ui.t(Txt::Vip),
+                clean(v, th),
+                self.points,
+                ui.t(Txt::Points)
+            )));
+        }
+        if !self.duplicates.is_empty() {
+            let ids: Vec<String> = self.duplicates.iter().map(|d| format!("#{d}")).collect();
+            first.push(Span::styled(format!("  {} {}", ui.t(Txt::PossibleDuplicate), ids.join(" ")), th.alert()));
         }
         if let Some(ch) = &self.churn {
             if !ch.lifecycle.is_empty() {

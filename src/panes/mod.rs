@@ -90,6 +90,10 @@ pub enum Effect {
     EditDeal(Box<crate::domain::model::Deal>),
     /// Ask for the reason this deal was won (true) or lost (false).
     CloseDeal(Box<crate::domain::model::Deal>, bool),
+    /// Ask for the team view's date range.
+    AskTeamRange,
+    /// The team view's range was typed.
+    TeamRange(String),
     /// Ask for the board's text filter (starting from this text).
     AskBoardFilter(String),
     /// Money was entered: reload, recompute the pyramid beside the screen.

@@ -15,6 +15,7 @@ use crate::i18n::Txt;
 /// What the answer is for.
 pub enum Purpose {
     BoardFilter,
+    TeamRange,
     Anticipate(Box<Case>),
     Satisfaction(Box<Case>),
 }
@@ -52,6 +53,7 @@ impl PromptForm {
         let text = self.text.trim().to_string();
         let result = match &self.purpose {
             Purpose::BoardFilter => return Effect::BoardFilter(text),
+            Purpose::TeamRange => return Effect::TeamRange(text),
             Purpose::Anticipate(c) => env
                 .repo
                 .tick_case_step(c.id, c.version, Step4A::Anticipate, Some(&text), env.now)
@@ -79,6 +81,7 @@ impl PromptForm {
         let th = ui.theme;
         let (title, hint, subject) = match &self.purpose {
             Purpose::BoardFilter => (Txt::FilterTitle, Txt::FilterHint, None),
+            Purpose::TeamRange => (Txt::RangeTitle, Txt::RangeHint, None),
             Purpose::Anticipate(c) => (Txt::AnticipateTitle, Txt::AnticipateHint, Some(c)),
             Purpose::Satisfaction(c) => (Txt::SatisfactionTitle, Txt::SatisfactionHint, Some(c)),
         };

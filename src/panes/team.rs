@@ -4,7 +4,7 @@
 //! best of each column marked as its benchmark; and the competitors named
 //! on deals, won and lost against.
 
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -14,6 +14,7 @@ use super::widgets::{block, col, fit, scroll_top};
 use super::{Effect, Env, Ui};
 use crate::app::Action;
 use crate::domain::forecast::Period;
+use crate::domain::model::Deal;
 use crate::domain::money::Money;
 use crate::domain::team::{Column, Competitor, Row, Targets, TeamView, competitors, leads, sort_rows, team_view};
 use crate::i18n::Txt;
@@ -24,12 +25,28 @@ enum Mode {
     #[default]
     Agents,
     Teams,
+    /// The service-level items that missed their target.
+    Misses,
     Competitors,
+}
+
+/// The period the view covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Span4 {
+    ThisWeek,
+    #[default]
+    ThisMonth,
+    Last30Days,
+    /// A typed range.
+    Range(NaiveDate, NaiveDate),
 }
 
 #[derive(Default)]
 pub struct TeamPane {
     mode: Mode,
+    span: Span4,
+    /// The deals of the selected competitor, when listed (Enter).
+    deals: Option<(String, Vec<Deal>, usize)>,
     view: Option<TeamView>,
     competitors: Vec<Competitor>,
     sort: usize,
@@ -79,10 +96,44 @@ impl TeamPane {
         Context::Team
     }
 
+    /// The period of the current span, as of `today`.
+    fn period(&self, today: NaiveDate) -> Period {
+        let p = match self.span {
+            Span4::ThisWeek => {
+                let monday = today - chrono::Duration::days(today.weekday().num_days_from_monday() as i64);
+                Period::new(monday, today)
+            }
+            Span4::ThisMonth => Period::new(today.with_day(1).unwrap_or(today), today),
+            Span4::Last30Days => Ok(Period::last_days(today, 30)),
+            Span4::Range(from, to) => Period::new(from, to),
+        };
+        p.unwrap_or_else(|_| Period::last_days(today, 30))
+    }
+
+    /// A typed range "YYYY-MM-DD YYYY-MM-DD" (or "FROM..TO"); an error
+    /// message when it is not one.
+    pub fn set_range(&mut self, text: &str, env: &mut Env) -> Result<(), String> {
+        let parts: Vec<&str> = text
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .flat_map(|p| p.split(".."))
+            .filter(|p| !p.is_empty())
+            .collect();
+        let parse = |s: &str| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("\"{s}\" is not a date (YYYY-MM-DD)"))
+        };
+        let [from, to] = parts.as_slice() else {
+            return Err(Txt::RangeHint.get(env.config.language()).into());
+        };
+        let (from, to) = (parse(from)?, parse(to)?);
+        Period::new(from, to)?;
+        self.span = Span4::Range(from, to);
+        self.reload(env);
+        Ok(())
+    }
+
     pub fn reload(&mut self, env: &mut Env) {
         let today = env.today();
-        let first = today.with_day(1).unwrap_or(today);
-        let Ok(period) = Period::new(first, today) else { return };
+        let period = self.period(today);
         let t = &env.config.team;
         let targets = Targets {
             ack_hours: t.ack_target_hours,
@@ -107,14 +158,46 @@ impl TeamPane {
         match (self.mode, &self.view) {
             (Mode::Agents, Some(v)) => v.agents.len(),
             (Mode::Teams, Some(v)) => v.teams.len(),
+            (Mode::Misses, Some(v)) => v.misses.len(),
             (Mode::Competitors, _) => self.competitors.len(),
             _ => 0,
         }
     }
 
     pub fn handle(&mut self, action: Action, env: &mut Env) -> Effect {
+        if let Some((_, deals, sel)) = &mut self.deals {
+            match action {
+                Action::Up => *sel = sel.saturating_sub(1),
+                Action::Down => *sel = (*sel + 1).min(deals.len().saturating_sub(1)),
+                Action::Back => self.deals = None,
+                Action::Open => return deals.get(*sel).map_or(Effect::None, |d| Effect::OpenCustomer(d.customer_id)),
+                _ => return Effect::Ignored,
+            }
+            return Effect::None;
+        }
         let n = self.len();
         match action {
+            Action::TeamPeriod => {
+                self.span = match self.span {
+                    Span4::ThisWeek => Span4::ThisMonth,
+                    Span4::ThisMonth => Span4::Last30Days,
+                    Span4::Last30Days => return Effect::AskTeamRange,
+                    Span4::Range(..) => Span4::ThisWeek,
+                };
+                self.reload(env);
+            }
+            Action::Open if self.mode == Mode::Competitors => {
+                let Some(c) = self.competitors.get(self.selected) else { return Effect::None };
+                let deals = c.deal_ids.iter().filter_map(|id| env.repo.deal(*id).ok()).collect();
+                self.deals = Some((c.name.clone(), deals, 0));
+            }
+            Action::Open if self.mode == Mode::Misses => {
+                return self
+                    .view
+                    .as_ref()
+                    .and_then(|v| v.misses.get(self.selected))
+                    .map_or(Effect::None, |m| Effect::OpenCustomer(m.customer_id));
+            }
             Action::Up => self.selected = self.selected.saturating_sub(1),
             Action::Down => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
             Action::First => self.selected = 0,
@@ -122,7 +205,8 @@ impl TeamPane {
             Action::TeamMode => {
                 self.mode = match self.mode {
                     Mode::Agents => Mode::Teams,
-                    Mode::Teams => Mode::Competitors,
+                    Mode::Teams => Mode::Misses,
+                    Mode::Misses => Mode::Competitors,
                     Mode::Competitors => Mode::Agents,
                 };
                 self.selected = 0;
@@ -141,11 +225,18 @@ impl TeamPane {
         let mode = match self.mode {
             Mode::Agents => Txt::TeamAgents,
             Mode::Teams => Txt::TeamTeams,
+            Mode::Misses => Txt::TeamMisses,
             Mode::Competitors => Txt::TeamCompetitors,
         };
         let sort = Column::ALL[self.sort % Column::ALL.len()];
-        let mut title = format!("{} · {} · {}", ui.t(Txt::PaneTeam), ui.t(mode), ui.t(Txt::ThisMonth));
-        if self.mode != Mode::Competitors {
+        let span = match self.span {
+            Span4::ThisWeek => ui.t(Txt::ThisWeek).to_string(),
+            Span4::ThisMonth => ui.t(Txt::ThisMonth).to_string(),
+            Span4::Last30Days => ui.t(Txt::Last30).to_string(),
+            Span4::Range(a, b) => format!("{a} → {b}"),
+        };
+        let mut title = format!("{} · {} · {span}", ui.t(Txt::PaneTeam), ui.t(mode));
+        if matches!(self.mode, Mode::Agents | Mode::Teams) {
             title += &format!(" · {} {}", ui.t(Txt::SortedOn), ui.t(header(sort)));
         }
         let bl = block(&title, th, true);
@@ -155,9 +246,11 @@ impl TeamPane {
             f.render_widget(Paragraph::new(Span::styled(fit(e, inner.width as usize, th), th.error())), inner);
             return;
         }
-        let lines = match self.mode {
-            Mode::Competitors => self.competitor_lines(inner, ui),
-            _ => self.row_lines(inner, ui),
+        let lines = match (&self.deals, self.mode) {
+            (Some(_), _) => self.deal_lines(inner, ui),
+            (None, Mode::Competitors) => self.competitor_lines(inner, ui),
+            (None, Mode::Misses) => self.miss_lines(inner, ui),
+            (None, _) => self.row_lines(inner, ui),
         };
         f.render_widget(Paragraph::new(lines), inner);
     }
@@ -218,6 +311,85 @@ impl TeamPane {
             th.header(),
         )));
         lines.push(Line::from(Span::styled(fit(ui.t(Txt::Benchmark), area.width as usize, th), th.dim())));
+        lines
+    }
+
+    fn miss_lines(&self, area: Rect, ui: &Ui) -> Vec<Line<'static>> {
+        let th = ui.theme;
+        let w = area.width as usize;
+        let Some(v) = &self.view else { return Vec::new() };
+        let mut lines = vec![Line::from(Span::styled(
+            fit(
+                &format!(
+                    "  {}{}{}{}{}",
+                    col(ui.t(Txt::ColTarget), 10, th),
+                    col(ui.t(Txt::ColAgent), 12, th),
+                    col(ui.t(Txt::ColCustomer), 24, th),
+                    col(ui.t(Txt::ColDeadline), 18, th),
+                    ui.t(Txt::ColLateBy)
+                ),
+                w,
+                th,
+            ),
+            th.header(),
+        ))];
+        if v.misses.is_empty() {
+            lines.push(Line::from(Span::styled(ui.t(Txt::NothingMissed), th.ok())));
+        }
+        let height = (area.height as usize).saturating_sub(1);
+        let top = scroll_top(0, self.selected, height.max(1));
+        for (i, m) in v.misses.iter().enumerate().skip(top).take(height) {
+            let sel = i == self.selected;
+            let base = if sel { th.selected() } else { Default::default() };
+            let cursor = if sel { format!("{} ", th.cursor()) } else { "  ".into() };
+            let deadline = m.deadline.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string();
+            lines.push(Line::from(vec![
+                Span::raw(cursor),
+                Span::styled(
+                    format!(
+                        "{}{}{}{}",
+                        col(m.target.code(), 10, th),
+                        col(m.agent.as_deref().unwrap_or("–"), 12, th),
+                        col(&m.customer, 24, th),
+                        col(&deadline, 18, th)
+                    ),
+                    base,
+                ),
+                Span::styled(format!("{:.1} h ({})", m.by_hours(), m.state.code()), th.alert().patch(base)),
+            ]));
+        }
+        lines
+    }
+
+    fn deal_lines(&self, area: Rect, ui: &Ui) -> Vec<Line<'static>> {
+        let th = ui.theme;
+        let w = area.width as usize;
+        let Some((name, deals, sel)) = &self.deals else { return Vec::new() };
+        let mut lines =
+            vec![Line::from(Span::styled(fit(&format!("{} · {name}", ui.t(Txt::DealsAgainst)), w, th), th.header()))];
+        for (i, d) in deals.iter().enumerate() {
+            let s = i == *sel;
+            let base = if s { th.selected() } else { Default::default() };
+            let cursor = if s { format!("{} ", th.cursor()) } else { "  ".into() };
+            let reason = d.close_reason.clone().unwrap_or_default();
+            lines.push(Line::from(vec![
+                Span::raw(cursor),
+                Span::styled(
+                    fit(
+                        &format!(
+                            "{}{}{}{:>10}  {reason}",
+                            col(&d.customer_name, 22, th),
+                            col(&d.title, 26, th),
+                            col(d.status.code(), 6, th),
+                            d.amount.short()
+                        ),
+                        w.saturating_sub(2),
+                        th,
+                    ),
+                    base,
+                ),
+            ]));
+        }
         lines
     }
 

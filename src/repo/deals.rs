@@ -10,7 +10,7 @@ use crate::domain::money::Money;
 use crate::domain::pipeline::DealGroup;
 
 const DEAL_COLS: &str = "d.id, d.customer_id, c.name, d.title, d.amount, d.stage, d.probability_pct, d.expected_close,
-     d.competitors, d.owner, d.next_step, d.status, d.stage_changed_at, d.last_activity_at, d.version";
+     d.competitors, d.owner, d.next_step, d.status, d.stage_changed_at, d.last_activity_at, d.version, d.close_reason";
 
 fn deal_from_row(r: &Row) -> rusqlite::Result<Deal> {
     Ok(Deal {
@@ -29,6 +29,7 @@ fn deal_from_row(r: &Row) -> rusqlite::Result<Deal> {
         stage_changed_at: from_ts(r.get(12)?),
         last_activity_at: from_ts(r.get(13)?),
         version: r.get(14)?,
+        close_reason: r.get(15)?,
     })
 }
 

@@ -1,0 +1,524 @@
+//! Duplicate customers (sharing a phone or an email) and merging one
+//! customer into another without losing a record.
+//!
+//! Phones are compared by their digits (`phone_digits`, which holds the
+//! customer's and its active contacts' phones). Two phones are the same when
+//! their digits are equal (at least seven of them), or when, leading zeros
+//! aside, the shorter one has at least nine digits and ends the longer one:
+//! `514.721.4711` is `+1 (514) 721-4711`, and the national `06 12 34 56 78`
+//! is the international `+33 6 12 34 56 78`. Emails are compared trimmed and
+//! case-insensitively, the customer's and its active contacts'.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::Utc;
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde::Serialize;
+use serde_json::json;
+
+use super::{Repo, RepoError, Result, audit, customers};
+use crate::domain::model::CustomerStatus;
+
+/// Fewest digits a phone needs to count at all.
+pub const MIN_PHONE_DIGITS: usize = 7;
+/// Fewest digits (leading zeros aside) for a number to match the end of a
+/// longer one (the same number with a country code).
+pub const MIN_SUFFIX_DIGITS: usize = 9;
+
+/// The digits of a phone without its leading (trunk or `00` prefix) zeros.
+fn core(digits: &str) -> &str {
+    digits.trim_start_matches('0')
+}
+
+/// Whether two phones' digits are the same number (see the module notes).
+pub fn phones_match(a: &str, b: &str) -> bool {
+    if a.len() < MIN_PHONE_DIGITS || b.len() < MIN_PHONE_DIGITS {
+        return false;
+    }
+    if a == b {
+        return true;
+    }
+    let (a, b) = (core(a), core(b));
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    if a == b {
+        return true;
+    }
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short.len() >= MIN_SUFFIX_DIGITS && long.ends_with(short)
+}
+
+/// An email folded for comparison: trimmed and lower-cased; `None` if empty.
+pub fn email_key(email: &str) -> Option<String> {
+    let e = email.trim();
+    if e.is_empty() { None } else { Some(e.to_lowercase()) }
+}
+
+/// What the customers of a group share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SharedKind {
+    Phone,
+    Email,
+}
+
+/// One phone (its digits; for numbers matched with and without a country
+/// code, the shortest form) or email shared by some customers of a group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Shared {
+    pub kind: SharedKind,
+    pub value: String,
+    /// Ascending.
+    pub customer_ids: Vec<i64>,
+}
+
+/// A customer in a duplicate group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DuplicateMember {
+    pub id: i64,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// Active customers linked by shared phones or emails (directly or through
+/// one another).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DuplicateGroup {
+    /// Ascending by id.
+    pub customers: Vec<DuplicateMember>,
+    pub shared: Vec<Shared>,
+}
+
+/// What a merge did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MergeReport {
+    pub keep: i64,
+    pub gone: i64,
+    /// Rows moved from `gone` to `keep`, per referencing table (named
+    /// `table.column` when the column is not `customer_id`), every table that
+    /// references customers listed, in name order.
+    pub moved: Vec<(String, usize)>,
+    /// Tier snapshots of `gone` dropped because `keep` had one the same day.
+    pub tier_snapshots_dropped: usize,
+    /// Fields of `keep` that were empty and were filled from `gone`.
+    pub filled: Vec<String>,
+}
+
+impl MergeReport {
+    /// Rows moved in all.
+    pub fn total_moved(&self) -> usize {
+        self.moved.iter().map(|(_, n)| n).sum()
+    }
+}
+
+struct UnionFind(Vec<usize>);
+
+impl UnionFind {
+    fn find(&mut self, mut i: usize) -> usize {
+        while self.0[i] != i {
+            self.0[i] = self.0[self.0[i]];
+            i = self.0[i];
+        }
+        i
+    }
+    fn union(&mut self, a: usize, b: usize) {
+        let (a, b) = (self.find(a), self.find(b));
+        if a != b {
+            self.0[a.max(b)] = a.min(b);
+        }
+    }
+}
+
+/// Groups owners (any ids) of phones and emails: each `(owner, phones,
+/// emails)`; returns the links (kind, shared value, owners) found.
+fn links(entries: &[(i64, Vec<String>, Vec<String>)]) -> Vec<Shared> {
+    let mut out = Vec::new();
+    // Emails: exact after folding.
+    let mut by_email: BTreeMap<&str, BTreeSet<i64>> = BTreeMap::new();
+    for (id, _, emails) in entries {
+        for e in emails {
+            by_email.entry(e.as_str()).or_default().insert(*id);
+        }
+    }
+    for (e, ids) in by_email {
+        if ids.len() > 1 {
+            out.push(Shared { kind: SharedKind::Email, value: e.to_string(), customer_ids: ids.into_iter().collect() });
+        }
+    }
+    // Phones: short ones by their core; long ones bucketed by their last
+    // digits, then compared pairwise within the bucket.
+    let mut short: BTreeMap<&str, BTreeSet<i64>> = BTreeMap::new();
+    let mut buckets: BTreeMap<&str, Vec<(i64, &str)>> = BTreeMap::new();
+    for (id, phones, _) in entries {
+        for p in phones {
+            if p.len() < MIN_PHONE_DIGITS {
+                continue;
+            }
+            let c = core(p);
+            if c.len() < MIN_SUFFIX_DIGITS {
+                if !c.is_empty() {
+                    short.entry(c).or_default().insert(*id);
+                }
+            } else {
+                buckets.entry(&c[c.len() - MIN_SUFFIX_DIGITS..]).or_default().push((*id, c));
+            }
+        }
+    }
+    for (c, ids) in short {
+        if ids.len() > 1 {
+            out.push(Shared { kind: SharedKind::Phone, value: c.to_string(), customer_ids: ids.into_iter().collect() });
+        }
+    }
+    for (_, bucket) in buckets {
+        if bucket.iter().all(|(id, _)| *id == bucket[0].0) {
+            continue;
+        }
+        let mut uf = UnionFind((0..bucket.len()).collect());
+        for i in 0..bucket.len() {
+            for j in i + 1..bucket.len() {
+                if phones_match(bucket[i].1, bucket[j].1) {
+                    uf.union(i, j);
+                }
+            }
+        }
+        let mut comps: BTreeMap<usize, (BTreeSet<i64>, &str)> = BTreeMap::new();
+        for (i, (id, c)) in bucket.iter().enumerate() {
+            let root = uf.find(i);
+            let e = comps.entry(root).or_insert_with(|| (BTreeSet::new(), c));
+            e.0.insert(*id);
+            if c.len() < e.1.len() || (c.len() == e.1.len() && *c < e.1) {
+                e.1 = c;
+            }
+        }
+        for (_, (ids, value)) in comps {
+            if ids.len() > 1 {
+                out.push(Shared {
+                    kind: SharedKind::Phone,
+                    value: value.to_string(),
+                    customer_ids: ids.into_iter().collect(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Every active customer's id, name, phone, email, phone digits and the
+/// folded emails of it and its active contacts.
+#[allow(clippy::type_complexity)]
+fn active_customers(
+    conn: &rusqlite::Connection,
+    only: Option<&BTreeSet<i64>>,
+) -> Result<Vec<(DuplicateMember, Vec<String>, Vec<String>)>> {
+    let mut st = conn.prepare_cached(
+        "SELECT id, name, phone, email, phone_digits FROM customers WHERE status = 'active' ORDER BY id",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok((
+            DuplicateMember { id: r.get(0)?, name: r.get(1)?, phone: r.get(2)?, email: r.get(3)? },
+            r.get::<_, String>(4)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    let mut index = HashMap::new();
+    for row in rows {
+        let (m, digits) = row?;
+        if only.is_some_and(|o| !o.contains(&m.id)) {
+            continue;
+        }
+        let phones: Vec<String> = digits.split_whitespace().map(String::from).collect();
+        let emails: Vec<String> = m.email.as_deref().and_then(email_key).into_iter().collect();
+        index.insert(m.id, out.len());
+        out.push((m, phones, emails));
+    }
+    let mut st = conn.prepare_cached(
+        "SELECT customer_id, email FROM contacts WHERE status = 'active' AND email IS NOT NULL AND trim(email) <> ''",
+    )?;
+    for row in st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
+        let (cid, email) = row?;
+        if let (Some(&i), Some(e)) = (index.get(&cid), email_key(&email))
+            && !out[i].2.contains(&e)
+        {
+            out[i].2.push(e);
+        }
+    }
+    Ok(out)
+}
+
+fn quote(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+fn is_blank(v: &Option<String>) -> bool {
+    v.as_deref().is_none_or(|s| s.trim().is_empty())
+}
+
+impl Repo {
+    /// Groups of active customers that share a phone or an email (see the
+    /// module notes), each with its members and what they share; groups in
+    /// order of their lowest id.
+    pub fn duplicate_groups(&self) -> Result<Vec<DuplicateGroup>> {
+        let all = active_customers(self.conn(), None)?;
+        let entries: Vec<(i64, Vec<String>, Vec<String>)> =
+            all.iter().map(|(m, p, e)| (m.id, p.clone(), e.clone())).collect();
+        let shared = links(&entries);
+        let pos: HashMap<i64, usize> = all.iter().enumerate().map(|(i, (m, _, _))| (m.id, i)).collect();
+        let mut uf = UnionFind((0..all.len()).collect());
+        for s in &shared {
+            for w in s.customer_ids.windows(2) {
+                uf.union(pos[&w[0]], pos[&w[1]]);
+            }
+        }
+        let mut groups: BTreeMap<usize, DuplicateGroup> = BTreeMap::new();
+        for s in shared {
+            let root = uf.find(pos[&s.customer_ids[0]]);
+            groups
+                .entry(root)
+                .or_insert_with(|| DuplicateGroup { customers: Vec::new(), shared: Vec::new() })
+                .shared
+                .push(s);
+        }
+        for (i, (m, _, _)) in all.into_iter().enumerate() {
+            let root = uf.find(i);
+            if let Some(g) = groups.get_mut(&root) {
+                g.customers.push(m);
+            }
+        }
+        let mut out: Vec<DuplicateGroup> = groups.into_values().collect();
+        for g in &mut out {
+            g.shared.sort_by(|a, b| (a.kind, &a.value).cmp(&(b.kind, &b.value)));
+        }
+        out.sort_by_key(|g| g.customers.first().map(|m| m.id));
+        Ok(out)
+    }
+
+    /// The active customers that look like duplicates of `customer_id`
+    /// (sharing a phone or email with it directly), ascending; empty for an
+    /// archived or unknown customer. Cheap enough for a card's flag.
+    pub fn duplicates_of(&self, customer_id: i64) -> Result<Vec<i64>> {
+        let conn = self.conn();
+        let me = conn
+            .prepare_cached("SELECT phone_digits, email FROM customers WHERE id = ?1 AND status = 'active'")?
+            .query_row([customer_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))
+            .optional()?;
+        let Some((digits, email)) = me else {
+            return Ok(Vec::new());
+        };
+        let mut emails: BTreeSet<String> = email.as_deref().and_then(email_key).into_iter().collect();
+        let mut st = conn.prepare_cached("SELECT email FROM contacts WHERE customer_id = ?1 AND status = 'active'")?;
+        for e in st.query_map([customer_id], |r| r.get::<_, Option<String>>(0))? {
+            emails.extend(e?.as_deref().and_then(email_key));
+        }
+        // Candidates: the customers whose digits contain one of our phones'
+        // tails, or who (or whose contacts) have one of our emails.
+        let mut candidates: BTreeSet<i64> = BTreeSet::new();
+        let mut by_digits = conn.prepare_cached(
+            "SELECT id FROM customers WHERE status = 'active' AND id <> ?1 AND instr(phone_digits, ?2) > 0",
+        )?;
+        for p in digits.split_whitespace().filter(|p| p.len() >= MIN_PHONE_DIGITS) {
+            let c = core(p);
+            let tail = if c.len() >= MIN_SUFFIX_DIGITS { &c[c.len() - MIN_SUFFIX_DIGITS..] } else { c };
+            if tail.is_empty() {
+                continue;
+            }
+            for id in by_digits.query_map(params![customer_id, tail], |r| r.get::<_, i64>(0))? {
+                candidates.insert(id?);
+            }
+        }
+        let mut by_email = conn.prepare_cached(
+            "SELECT id FROM customers WHERE status = 'active' AND id <> ?1 AND trim(email) LIKE ?2 ESCAPE '\\'
+             UNION SELECT c.id FROM contacts k JOIN customers c ON c.id = k.customer_id
+             WHERE c.status = 'active' AND k.status = 'active' AND c.id <> ?1 AND trim(k.email) LIKE ?2 ESCAPE '\\'",
+        )?;
+        for e in &emails {
+            // LIKE ignores the case of ASCII letters only (and folding can
+            // change a letter's length): other characters match any run
+            // here, and the candidates are checked properly below.
+            let pattern: String = e
+                .chars()
+                .map(|c| match c {
+                    '%' | '_' | '\\' => format!("\\{c}"),
+                    c if c.is_ascii() => c.to_string(),
+                    _ => "%".to_string(),
+                })
+                .collect();
+            for id in by_email.query_map(params![customer_id, pattern], |r| r.get::<_, i64>(0))? {
+                candidates.insert(id?);
+            }
+        }
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        candidates.insert(customer_id);
+        let found = active_customers(conn, Some(&candidates))?;
+        let entries: Vec<(i64, Vec<String>, Vec<String>)> = found.into_iter().map(|(m, p, e)| (m.id, p, e)).collect();
+        let mut out = BTreeSet::new();
+        for s in links(&entries) {
+            if s.customer_ids.contains(&customer_id) {
+                out.extend(s.customer_ids.into_iter().filter(|id| *id != customer_id));
+            }
+        }
+        Ok(out.into_iter().collect())
+    }
+
+    /// Merges customer `gone` into `keep` in one transaction: every row of
+    /// every table that references `gone` (contacts, interactions,
+    /// transactions, deals, reminders, promises, cases, points, tier
+    /// snapshots, and any table added later) is moved to `keep`, with its
+    /// version bumped; `keep`'s empty company, email, phone, city, country,
+    /// owner, VIP level and note are filled from `gone`; `gone` is archived
+    /// with the note "merged into #keep"; both are audited. Refused for a
+    /// customer merged into itself, or when either is archived.
+    pub fn merge_customers(&mut self, keep: i64, gone: i64) -> Result<MergeReport> {
+        if keep == gone {
+            return Err(RepoError::Invalid(format!("cannot merge customer #{keep} into itself")));
+        }
+        self.write(|tx, agent| merge_in(tx, agent, keep, gone))
+    }
+}
+
+const FILLED: [&str; 8] = ["company", "email", "phone", "city", "country", "owner", "vip_level", "note"];
+
+fn merge_in(tx: &Transaction, agent: &str, keep: i64, gone: i64) -> Result<MergeReport> {
+    let load = |id: i64| -> Result<(String, String, Vec<Option<String>>)> {
+        tx.query_row(&format!("SELECT status, name, {} FROM customers WHERE id = ?1", FILLED.join(", ")), [id], |r| {
+            let mut fields = Vec::with_capacity(FILLED.len());
+            for i in 0..FILLED.len() {
+                fields.push(r.get::<_, Option<String>>(i + 2)?);
+            }
+            Ok((r.get(0)?, r.get(1)?, fields))
+        })
+        .optional()?
+        .ok_or(RepoError::NotFound { entity: "customer", id })
+    };
+    let (keep_status, keep_name, keep_fields) = load(keep)?;
+    let (gone_status, gone_name, gone_fields) = load(gone)?;
+    for (id, status) in [(keep, &keep_status), (gone, &gone_status)] {
+        if status != CustomerStatus::Active.code() {
+            return Err(RepoError::Invalid(format!(
+                "customer #{id} is archived; restore it before merging (a merged customer cannot be merged again)"
+            )));
+        }
+    }
+    let now = Utc::now().timestamp();
+
+    // Every column that references customers, found in the schema so that
+    // tables added later move too.
+    let mut refs: Vec<(String, String)> = Vec::new();
+    {
+        let mut st = tx.prepare(
+            "SELECT m.name, f.\"from\" FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+             WHERE m.type = 'table' AND f.\"table\" = 'customers' ORDER BY m.name, f.\"from\"",
+        )?;
+        for row in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+            refs.push(row?);
+        }
+    }
+    let mut dropped = 0;
+    let mut moved = Vec::with_capacity(refs.len());
+    for (table, column) in &refs {
+        if table == "tier_snapshots" && column == "customer_id" {
+            // One snapshot per customer per day: where both have one, keep's stands.
+            dropped = tx.execute(
+                "DELETE FROM tier_snapshots WHERE customer_id = ?2
+                 AND taken_on IN (SELECT taken_on FROM tier_snapshots WHERE customer_id = ?1)",
+                params![keep, gone],
+            )?;
+        }
+        let cols: BTreeSet<String> = {
+            let mut st = tx.prepare("SELECT name FROM pragma_table_info(?1)")?;
+            st.query_map([table], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<_>>()?
+        };
+        let mut set = format!("{} = ?1", quote(column));
+        if cols.contains("version") {
+            set += ", version = version + 1";
+        }
+        if cols.contains("updated_at") {
+            set += ", updated_at = ?3";
+        }
+        let sql = format!("UPDATE {} SET {set} WHERE {} = ?2", quote(table), quote(column));
+        let run = if cols.contains("updated_at") {
+            tx.execute(&sql, params![keep, gone, now])
+        } else {
+            tx.execute(&sql, params![keep, gone])
+        };
+        let n = run.map_err(|e| {
+            RepoError::Invalid(format!("cannot move the {table} rows of customer #{gone} to #{keep}: {e}"))
+        })?;
+        let label = if column == "customer_id" { table.clone() } else { format!("{table}.{column}") };
+        moved.push((label, n));
+    }
+
+    // Fill keep's empty fields from gone's.
+    let mut filled = Vec::new();
+    let mut new_fields = keep_fields.clone();
+    let mut filled_json = serde_json::Map::new();
+    for (i, field) in FILLED.iter().enumerate() {
+        if is_blank(&keep_fields[i]) && !is_blank(&gone_fields[i]) {
+            new_fields[i] = gone_fields[i].clone();
+            filled.push(field.to_string());
+            filled_json.insert(field.to_string(), json!(gone_fields[i]));
+        }
+    }
+    let assignments: Vec<String> = FILLED.iter().enumerate().map(|(i, f)| format!("{f} = ?{}", i + 3)).collect();
+    let mut args: Vec<&dyn rusqlite::ToSql> = vec![&keep, &now];
+    for v in &new_fields {
+        args.push(v);
+    }
+    tx.execute(
+        &format!(
+            "UPDATE customers SET {}, version = version + 1, updated_at = ?2 WHERE id = ?1",
+            assignments.join(", ")
+        ),
+        args.as_slice(),
+    )?;
+
+    // Archive gone, keeping its own note after the marker unless keep took it.
+    let note_at = FILLED.iter().position(|f| *f == "note").unwrap_or(0);
+    let old_note = gone_fields[note_at].clone();
+    let marker = format!("merged into #{keep}");
+    let gone_note = match old_note.as_deref().map(str::trim) {
+        Some(n) if !n.is_empty() && !filled.iter().any(|f| f == "note") => format!("{marker}\n{n}"),
+        _ => marker,
+    };
+    tx.execute(
+        "UPDATE customers SET status = 'archived', note = ?2, version = version + 1, updated_at = ?3 WHERE id = ?1",
+        params![gone, gone_note, now],
+    )?;
+    customers::refresh_search(tx, keep)?;
+    customers::refresh_search(tx, gone)?;
+
+    let moved_json: serde_json::Map<String, serde_json::Value> =
+        moved.iter().map(|(t, n)| (t.clone(), json!(n))).collect();
+    audit::record(
+        tx,
+        agent,
+        "merge",
+        "customer",
+        keep,
+        json!({
+            "gone": gone,
+            "gone_name": gone_name,
+            "moved": moved_json,
+            "tier_snapshots_dropped": dropped,
+            "filled": filled_json,
+        }),
+    )?;
+    audit::record(
+        tx,
+        agent,
+        "merge",
+        "customer",
+        gone,
+        json!({
+            "into": keep,
+            "into_name": keep_name,
+            "status": ["active", "archived"],
+            "note": [old_note, gone_note],
+            "moved": moved_json,
+        }),
+    )?;
+    Ok(MergeReport { keep, gone, moved, tier_snapshots_dropped: dropped, filled })
+}
