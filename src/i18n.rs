@@ -199,6 +199,7 @@ texts! {
     KeyPeriod => "period", "期间";
     Points => "points", "积分";
     PossibleDuplicate => "same phone/email as", "电话/邮箱相同：";
+    ColExpected => "Exp.buys", "预计购买";
     RulesRaised => "Care rules raised", "关怀规则新建提醒";
     Analysis => "Pipeline analysis", "商机分析";
     WinRate => "Win rate", "赢单率";

@@ -324,14 +324,16 @@ impl PyramidPane {
         let (money_w, rfm_w) = (15, 7);
         let seg_w = if w >= 60 { 18 } else { 0 };
         let alive_w = if w >= 72 { 9 } else { 0 };
-        let name_w = w.saturating_sub(2 + money_w + rfm_w + seg_w + alive_w);
+        let exp_w = if w >= 80 { 9 } else { 0 };
+        let name_w = w.saturating_sub(2 + money_w + rfm_w + seg_w + alive_w + exp_w);
         let header = format!(
             "  {}{}{}{}",
             col(ui.t(Txt::ColName), name_w, th),
             format_args!("{:>width$} ", ui.t(Txt::ColContribution), width = money_w - 1),
             col("R F M", rfm_w, th),
             col(ui.t(Txt::ColSegment), seg_w, th)
-        ) + &col("P(alive)", alive_w, th);
+        ) + &col("P(alive)", alive_w, th)
+            + &col(ui.t(Txt::ColExpected), exp_w, th);
         let mut lines = vec![Line::from(Span::styled(fit(&header, w, th), th.header()))];
         if count == 0 {
             lines.push(Line::from(Span::styled(ui.t(Txt::EmptyBand), th.dim())));
@@ -352,6 +354,10 @@ impl PyramidPane {
                 Span::styled(col(seg, seg_w, th), style.patch(th.dim())),
                 Span::styled(
                     col(&m.p_alive.map(|p| format!("{:.0}%", p * 100.0)).unwrap_or_else(|| "–".into()), alive_w, th),
+                    style,
+                ),
+                Span::styled(
+                    col(&m.expected_purchases.map(|e| format!("{e:.1}")).unwrap_or_else(|| "–".into()), exp_w, th),
                     style,
                 ),
             ]));

@@ -46,8 +46,9 @@ pub struct BandMember {
     pub pinned: bool,
     pub rfm: Option<(u8, u8, u8)>,
     pub segment: Option<Segment>,
-    /// The churn model's P(alive), when fitted.
+    /// The churn model's P(alive) and expected purchases, when fitted.
     pub p_alive: Option<f64>,
+    pub expected_purchases: Option<f64>,
 }
 
 /// One customer whose tier changed between two snapshots.
@@ -191,7 +192,7 @@ impl Repo {
     /// with their RFM.
     pub fn band_members(&self, tier: Tier, offset: usize, limit: usize) -> Result<Vec<BandMember>> {
         let mut st = self.conn().prepare_cached(
-            "SELECT id, name, contribution, tier_pin IS NOT NULL, rfm_r, rfm_f, rfm_m, rfm_segment, p_alive FROM customers
+            "SELECT id, name, contribution, tier_pin IS NOT NULL, rfm_r, rfm_f, rfm_m, rfm_segment, p_alive, expected_purchases FROM customers
              WHERE status = 'active' AND coalesce(tier_pin, tier) = ?1
              ORDER BY contribution DESC, id LIMIT ?2 OFFSET ?3",
         )?;
@@ -208,6 +209,7 @@ impl Repo {
                 },
                 segment: r.get::<_, Option<String>>(7)?.and_then(|s| Segment::parse(&s)),
                 p_alive: r.get(8)?,
+                expected_purchases: r.get(9)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
