@@ -200,6 +200,15 @@ texts! {
     Points => "points", "积分";
     PossibleDuplicate => "same phone/email as", "电话/邮箱相同：";
     ColExpected => "Exp.buys", "预计购买";
+    ErrBadTime => "Not a time: use HH:MM.", "时间无效：请用 HH:MM。";
+    ErrNoteRequired => "Say what the reminder is for.", "请填写提醒内容。";
+    ReminderSaved => "Reminder set.", "提醒已设置。";
+    NewReminder => "New reminder", "新建提醒";
+    FieldTime => "Time", "时间";
+    FieldNote => "Note", "备注";
+    FieldRepeat => "Repeats", "重复";
+    Cancelled => "Reminder cancelled.", "提醒已取消。";
+    Broken => "Promise marked broken.", "承诺已标记为未兑现。";
     RulesRaised => "Care rules raised", "关怀规则新建提醒";
     Analysis => "Pipeline analysis", "商机分析";
     WinRate => "Win rate", "赢单率";

@@ -759,3 +759,40 @@ fn the_card_shows_vip_points_and_possible_duplicates() {
     assert!(screen.contains("VIP Gold · 120 points"), "{screen}");
     assert!(screen.contains(&format!("same phone/email as #{twin_id}")), "{screen}");
 }
+
+#[test]
+fn reminders_are_set_by_hand_recur_and_can_be_cancelled_and_promises_broken() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "famille");
+    press(&mut app, KeyCode::Enter);
+    let id = app.card.customer_id().unwrap();
+    press(&mut app, KeyCode::Char('r'));
+    // The note is required.
+    press(&mut app, KeyCode::Enter);
+    assert!(text(&draw(&mut app, 80, 24)).contains("Say what the reminder is for"));
+    type_text(&mut app, "Ask about the garden set");
+    press(&mut app, KeyCode::Tab); // owner
+    press(&mut app, KeyCode::Tab); // repeats
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Right); // every 14 days
+    press(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none());
+    let r = app.repo.open_reminders_of(id).unwrap().into_iter().find(|r| r.note == "Ask about the garden set").unwrap();
+    assert_eq!(r.recurrence.as_deref(), Some("days:14"));
+    assert_eq!(r.kind, rapport::domain::model::ReminderKind::Call);
+    assert_eq!(r.owner.as_deref(), Some("alice"));
+    assert_eq!(r.due_at.date_naive(), chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap());
+    // In care: the promise (Acme) is marked broken with x; the complaint cannot be.
+    press(&mut app, KeyCode::Char('4'));
+    let due = app.repo.due_items(common::now() + chrono::Duration::hours(14), 0, 50).unwrap();
+    let promise_at = due.iter().position(|i| i.source == rapport::repo::reminders::DueSource::Promise).unwrap();
+    for _ in 0..promise_at {
+        press(&mut app, KeyCode::Down);
+    }
+    press(&mut app, KeyCode::Char('x'));
+    assert!(text(&draw(&mut app, 80, 24)).contains("Promise marked broken"));
+    let acme = app.repo.search_customers("acme", 0, 1).unwrap()[0].id;
+    assert!(app.repo.open_promises_of(acme).unwrap().is_empty());
+}

@@ -97,6 +97,10 @@ pub enum Action {
     Archive,
     /// Card: dial the customer's number with the configured dialer and log the call.
     Dial,
+    /// Card: set a reminder (kind, when, note, owner, recurrence).
+    NewReminder,
+    /// Care: cancel the selected reminder, or mark the promise broken.
+    CancelItem,
     /// Card: enter a transaction (sale, payment, refund, ...).
     NewTransaction,
     /// Card: lift the customer's credit hold (audited).
@@ -169,6 +173,8 @@ impl Action {
         Action::EditCustomer,
         Action::Archive,
         Action::Dial,
+        Action::NewReminder,
+        Action::CancelItem,
         Action::NewTransaction,
         Action::LiftHold,
         Action::TeamMode,

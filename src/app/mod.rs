@@ -28,6 +28,7 @@ use crate::panes::overlay::Overlay;
 use crate::panes::pipeline::PipelinePane;
 use crate::panes::prompt_form::{PromptForm, Purpose};
 use crate::panes::pyramid::PyramidPane;
+use crate::panes::reminder_form::ReminderForm;
 use crate::panes::snooze_form::SnoozeForm;
 use crate::panes::team::TeamPane;
 use crate::panes::transaction_form::TransactionForm;
@@ -546,6 +547,9 @@ impl App {
                 self.after_write();
                 self.start_recompute();
                 self.status = Some(Status { text, error: false });
+            }
+            Effect::NewReminder(id, name) => {
+                self.overlay = Some(Overlay::Reminder(ReminderForm::new(id, &name, self.repo.agent())));
             }
             Effect::NewTransaction(id, name) => {
                 self.overlay = Some(Overlay::Transaction(TransactionForm::new(id, &name)));

@@ -112,6 +112,9 @@ impl CardPane {
                 return self.customer_id().map(Effect::LogInteraction).unwrap_or(Effect::None);
             }
             Action::Back => return Effect::Back,
+            Action::NewReminder => {
+                return self.customer.as_ref().map_or(Effect::None, |c| Effect::NewReminder(c.id, c.name.clone()));
+            }
             Action::NewTransaction => {
                 return self.customer.as_ref().map_or(Effect::None, |c| Effect::NewTransaction(c.id, c.name.clone()));
             }

@@ -195,6 +195,16 @@ impl CarePane {
                     Err(e) => Effect::Error(e.to_string()),
                 };
             }
+            Action::CancelItem => {
+                let Some(item) = self.selected_item().cloned() else { return Effect::None };
+                let lang = env.config.language();
+                return match env.repo.cancel_due(&item, env.now) {
+                    Ok(()) => Effect::Saved(
+                        (if item.source == DueSource::Promise { Txt::Broken } else { Txt::Cancelled }).get(lang).into(),
+                    ),
+                    Err(e) => Effect::Error(e.to_string()),
+                };
+            }
             Action::Snooze => {
                 return match self.selected_item() {
                     Some(i) if i.source == DueSource::Reminder => Effect::Snooze(i.clone()),

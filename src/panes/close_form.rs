@@ -11,6 +11,7 @@ use super::{Effect, Env, Ui};
 use crate::app::Action;
 use crate::domain::model::{Deal, DealStatus};
 use crate::i18n::Txt;
+use crate::repo::deals::StageMove;
 
 pub struct CloseForm {
     deal: Deal,
@@ -62,7 +63,8 @@ impl CloseForm {
                 } else {
                     ("Lost", DealStatus::Lost, Txt::DealLost)
                 };
-                return match env.repo.move_deal(self.deal.id, self.deal.version, stage, status, Some(&reason)) {
+                let m = StageMove { to_stage: stage, status, reason: Some(&reason), at: env.now };
+                return match env.repo.move_deal_as(self.deal.id, self.deal.version, &m) {
                     Ok(()) => Effect::Saved(msg.get(env.config.language()).to_string()),
                     Err(e) => Effect::Error(e.to_string()),
                 };

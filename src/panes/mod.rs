@@ -15,6 +15,7 @@ pub mod pipeline;
 pub mod pipeline_analysis;
 pub mod prompt_form;
 pub mod pyramid;
+pub mod reminder_form;
 pub mod snooze_form;
 pub mod team;
 pub mod transaction_form;
@@ -98,6 +99,8 @@ pub enum Effect {
     AskBoardFilter(String),
     /// Money was entered: reload, recompute the pyramid beside the screen.
     SavedMoney(String),
+    /// Open the reminder form for this customer.
+    NewReminder(i64, String),
     /// Open the transaction form for this customer.
     NewTransaction(i64, String),
     /// A customer was saved: reload, say so, and show their card.

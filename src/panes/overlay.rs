@@ -12,6 +12,7 @@ use super::customer_form::CustomerForm;
 use super::deal_form::DealForm;
 use super::log_form::LogForm;
 use super::prompt_form::PromptForm;
+use super::reminder_form::ReminderForm;
 use super::snooze_form::SnoozeForm;
 use super::transaction_form::TransactionForm;
 use super::{Effect, Env, Ui};
@@ -27,6 +28,7 @@ pub enum Overlay {
     Complaint(ComplaintForm),
     Customer(Box<CustomerForm>),
     Transaction(TransactionForm),
+    Reminder(ReminderForm),
 }
 
 impl Overlay {
@@ -40,6 +42,7 @@ impl Overlay {
             Overlay::Complaint(f) => f.type_char(c),
             Overlay::Customer(f) => f.type_char(c),
             Overlay::Transaction(f) => f.type_char(c),
+            Overlay::Reminder(f) => f.type_char(c),
         }
     }
 
@@ -53,6 +56,7 @@ impl Overlay {
             Overlay::Complaint(f) => f.backspace(),
             Overlay::Customer(f) => f.backspace(),
             Overlay::Transaction(f) => f.backspace(),
+            Overlay::Reminder(f) => f.backspace(),
         }
     }
 
@@ -66,6 +70,7 @@ impl Overlay {
             Overlay::Complaint(f) => f.handle(action, env),
             Overlay::Customer(f) => f.handle(action, env),
             Overlay::Transaction(f) => f.handle(action, env),
+            Overlay::Reminder(f) => f.handle(action, env),
         }
     }
 
@@ -79,6 +84,7 @@ impl Overlay {
             Overlay::Complaint(o) => o.render(f, area, ui),
             Overlay::Customer(o) => o.render(f, area, ui),
             Overlay::Transaction(o) => o.render(f, area, ui),
+            Overlay::Reminder(o) => o.render(f, area, ui),
         }
     }
 }

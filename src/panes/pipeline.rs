@@ -16,7 +16,7 @@ use crate::domain::money::Money;
 use crate::domain::pipeline::{Stage, StageTotals, stage_totals};
 use crate::i18n::Txt;
 use crate::keymap::Context;
-use crate::repo::deals::{BoardFilter, CardSort};
+use crate::repo::deals::{BoardFilter, CardSort, StageMove};
 
 /// Cards read per column (largest first).
 const CARDS: usize = 100;
@@ -93,7 +93,8 @@ impl PipelinePane {
         let Some(stage) = self.stages.get(to as usize).map(|s| s.name.clone()) else {
             return Effect::Error(Txt::LastOpenStage.get(lang).to_string());
         };
-        if let Err(e) = env.repo.move_deal(d.id, d.version, &stage, DealStatus::Open, None) {
+        let m = StageMove { to_stage: &stage, status: DealStatus::Open, reason: None, at: env.now };
+        if let Err(e) = env.repo.move_deal_as(d.id, d.version, &m) {
             self.reload(env);
             return Effect::Error(e.to_string());
         }

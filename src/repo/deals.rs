@@ -189,7 +189,12 @@ impl Repo {
         reason: Option<&str>,
     ) -> Result<()> {
         let m = StageMove { to_stage, status, reason, at: Utc::now() };
-        self.write(|tx, agent| move_deal(tx, agent, id, version, &m))
+        self.move_deal_as(id, version, &m)
+    }
+
+    /// Moves a deal as `m` says, at `m.at` (the screen's clock).
+    pub fn move_deal_as(&mut self, id: i64, version: i64, m: &StageMove) -> Result<()> {
+        self.write(|tx, agent| move_deal(tx, agent, id, version, m))
     }
 
     /// Open deals summed per (stage, probability override).

@@ -231,6 +231,31 @@ impl Repo {
         })
     }
 
+    /// Cancels a reminder, or marks a promise broken, at `at`. Complaints
+    /// close through their checklist. `Conflict` if it changed meanwhile.
+    pub fn cancel_due(&mut self, item: &DueItem, at: DateTime<Utc>) -> Result<()> {
+        let (table, entity, status, from) = match item.source {
+            DueSource::Reminder => ("reminders", "reminder", "cancelled", "status IN ('open', 'snoozed')"),
+            DueSource::Promise => ("promises", "promise", "broken", "status = 'open'"),
+            DueSource::Case => {
+                return Err(RepoError::Invalid("a complaint is closed through its 4A checklist, not cancelled".into()));
+            }
+        };
+        self.write(|tx, agent| {
+            let n = tx
+                .prepare_cached(&format!(
+                    "UPDATE {table} SET status = ?3, done_at = ?4, version = version + 1, updated_at = ?4
+                     WHERE id = ?1 AND version = ?2 AND {from}"
+                ))?
+                .execute(params![item.id, item.version, status, ts(at)])?;
+            if n == 0 {
+                return Err(RepoError::Conflict { entity, id: item.id });
+            }
+            audit::record(tx, agent, "cancel", entity, item.id, json!({"status": ["open", status]}))?;
+            Ok(())
+        })
+    }
+
     /// Moves an open reminder's due time to `until` (snoozed). Promises keep
     /// the date that was promised, and complaints their deadline.
     pub fn snooze_due(&mut self, item: &DueItem, until: DateTime<Utc>) -> Result<()> {
