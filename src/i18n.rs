@@ -209,6 +209,7 @@ texts! {
     FieldRepeat => "Repeats", "重复";
     Cancelled => "Reminder cancelled.", "提醒已取消。";
     Broken => "Promise marked broken.", "承诺已标记为未兑现。";
+    UpcomingTitle => "Due in the next 7 days", "未来 7 天到期";
     RulesRaised => "Care rules raised", "关怀规则新建提醒";
     Analysis => "Pipeline analysis", "商机分析";
     WinRate => "Win rate", "赢单率";

@@ -796,3 +796,34 @@ fn reminders_are_set_by_hand_recur_and_can_be_cancelled_and_promises_broken() {
     let acme = app.repo.search_customers("acme", 0, 1).unwrap()[0].id;
     assert!(app.repo.open_promises_of(acme).unwrap().is_empty());
 }
+
+#[test]
+fn care_shows_the_next_seven_days_and_only_my_items() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    press(&mut app, KeyCode::Char('4'));
+    let screen = text(&draw(&mut app, 100, 30));
+    assert!(!screen.contains("Send the brochure"), "due in 5 days, not today: {screen}");
+    press(&mut app, KeyCode::Char('u'));
+    let screen = text(&draw(&mut app, 100, 30));
+    assert!(screen.contains("Due in the next 7 days") && screen.contains("Send the brochure"), "{screen}");
+    // Bob's complaint belongs to the fixture's writer ("alice" too); a reminder of bob's is hidden by "mine".
+    let zoe = app.repo.search_customers("zoe", 0, 1).unwrap()[0].id;
+    app.repo
+        .create_reminder(&rapport::domain::model::NewReminder {
+            customer_id: zoe,
+            kind: rapport::domain::model::ReminderKind::Task,
+            due_at: common::now() + chrono::Duration::hours(1),
+            note: "Bob's own task".into(),
+            owner: Some("bob".into()),
+            recurrence: None,
+            origin: None,
+        })
+        .unwrap();
+    app.reload_all();
+    assert!(text(&draw(&mut app, 100, 30)).contains("Bob's own task"));
+    press(&mut app, KeyCode::Char('m'));
+    let screen = text(&draw(&mut app, 100, 30));
+    assert!(screen.contains("· mine") && !screen.contains("Bob's own task"), "{screen}");
+    assert!(screen.contains("Send the brochure"), "{screen}");
+}

@@ -101,6 +101,8 @@ pub enum Action {
     NewReminder,
     /// Care: cancel the selected reminder, or mark the promise broken.
     CancelItem,
+    /// Care: the next 7 days, or back to overdue and today.
+    Upcoming,
     /// Card: enter a transaction (sale, payment, refund, ...).
     NewTransaction,
     /// Card: lift the customer's credit hold (audited).
@@ -175,6 +177,7 @@ impl Action {
         Action::Dial,
         Action::NewReminder,
         Action::CancelItem,
+        Action::Upcoming,
         Action::NewTransaction,
         Action::LiftHold,
         Action::TeamMode,

@@ -28,6 +28,10 @@ pub struct CarePane {
     height: usize,
     /// The complaints view, when open.
     complaints: Option<Complaints>,
+    /// The next 7 days instead of overdue and today.
+    upcoming: bool,
+    /// Only my items.
+    mine: bool,
     error: Option<String>,
 }
 
@@ -57,6 +61,12 @@ impl CarePane {
         (self.counts.0 + self.counts.1 + self.counts.2) as usize
     }
 
+    /// The end of today, or of the seventh day from now (upcoming).
+    fn until(&self, env: &Env) -> chrono::DateTime<chrono::Utc> {
+        let days = if self.upcoming { 7 } else { 0 };
+        end_of_local_day(env.today() + chrono::Duration::days(days))
+    }
+
     fn load_complaints(&mut self, env: &mut Env) {
         let r = &*env.repo;
         let loaded = (|| -> crate::repo::Result<Complaints> {
@@ -84,8 +94,9 @@ impl CarePane {
         if self.complaints.is_some() {
             self.load_complaints(env);
         }
-        let until = end_of_local_day(env.today());
-        match env.repo.due_counts(until) {
+        let until = self.until(env);
+        let owner = self.mine.then(|| env.repo.agent().to_string());
+        match env.repo.due_counts_for(until, owner.as_deref()) {
             Ok(c) => self.counts = c,
             Err(e) => self.error = Some(e.to_string()),
         }
@@ -104,8 +115,9 @@ impl CarePane {
                 || need_end > self.window_start + self.items.len())
         {
             let start = self.top.saturating_sub(WINDOW / 2);
-            let until = end_of_local_day(env.today());
-            match env.repo.due_items(until, start, WINDOW) {
+            let until = self.until(env);
+            let owner = self.mine.then(|| env.repo.agent().to_string());
+            match env.repo.due_items_for(until, owner.as_deref(), start, WINDOW) {
                 Ok(items) => {
                     self.items = items;
                     self.window_start = start;
@@ -165,6 +177,20 @@ impl CarePane {
         }
         let page = self.height.max(1);
         match action {
+            Action::Upcoming => {
+                self.upcoming = !self.upcoming;
+                self.selected = 0;
+                self.top = 0;
+                self.reload(env);
+                return Effect::None;
+            }
+            Action::FilterMine => {
+                self.mine = !self.mine;
+                self.selected = 0;
+                self.top = 0;
+                self.reload(env);
+                return Effect::None;
+            }
             Action::Up => self.selected = self.selected.saturating_sub(1),
             Action::Down => self.selected += 1,
             Action::PageUp => self.selected = self.selected.saturating_sub(page),
@@ -286,14 +312,17 @@ impl CarePane {
         }
         let th = ui.theme;
         let (r, p, c) = self.counts;
-        let title = format!(
+        let mut title = format!(
             "{} · {} · {r} {} · {p} {} · {c} {}",
             ui.t(Txt::PaneCare),
-            ui.t(Txt::DueTitle),
+            ui.t(if self.upcoming { Txt::UpcomingTitle } else { Txt::DueTitle }),
             ui.t(Txt::DueReminders),
             ui.t(Txt::DuePromises),
             ui.t(Txt::DueCases)
         );
+        if self.mine {
+            title += &format!(" · {}", ui.t(Txt::FilterMine));
+        }
         let bl = block(&title, th, true);
         let inner = bl.inner(area);
         f.render_widget(bl, area);

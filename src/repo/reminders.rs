@@ -125,6 +125,17 @@ impl Repo {
     /// snoozed), promises, and open complaints' deadlines; ordered by the
     /// customer's tier (Top first), then due time. A window of `limit` rows.
     pub fn due_items(&self, until: DateTime<Utc>, offset: usize, limit: usize) -> Result<Vec<DueItem>> {
+        self.due_items_for(until, None, offset, limit)
+    }
+
+    /// As [`Repo::due_items`], only `owner`'s items when given.
+    pub fn due_items_for(
+        &self,
+        until: DateTime<Utc>,
+        owner: Option<&str>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<DueItem>> {
         let mut st = self.conn().prepare_cached(
             "SELECT src, id, customer_id, name, tier, kind, what, due_at, owner, version FROM (
                  SELECT 0 AS src, r.id, r.customer_id, c.name, coalesce(c.tier_pin, c.tier) AS tier, r.kind,
@@ -142,10 +153,11 @@ impl Repo {
                  FROM cases k JOIN customers c ON c.id = k.customer_id
                  WHERE k.status = 'open' AND k.deadline_at < ?1
              )
+             WHERE ?4 IS NULL OR owner = ?4
              ORDER BY CASE tier WHEN 'top' THEN 0 WHEN 'growth' THEN 1 WHEN 'low' THEN 2 ELSE 3 END, due_at, src, id
              LIMIT ?2 OFFSET ?3",
         )?;
-        let rows = st.query_map(params![ts(until), limit as i64, offset as i64], |r| {
+        let rows = st.query_map(params![ts(until), limit as i64, offset as i64, owner], |r| {
             Ok(DueItem {
                 source: match r.get::<_, i64>(0)? {
                     0 => DueSource::Reminder,
@@ -281,12 +293,20 @@ impl Repo {
 
     /// Counts of open items due before `until`: (reminders, promises, cases).
     pub fn due_counts(&self, until: DateTime<Utc>) -> Result<(i64, i64, i64)> {
+        self.due_counts_for(until, None)
+    }
+
+    /// As [`Repo::due_counts`], only `owner`'s items when given.
+    pub fn due_counts_for(&self, until: DateTime<Utc>, owner: Option<&str>) -> Result<(i64, i64, i64)> {
         let t = ts(until);
         Ok(self.conn().query_row(
-            "SELECT (SELECT count(*) FROM reminders WHERE status IN ('open', 'snoozed') AND due_at < ?1),
-                    (SELECT count(*) FROM promises WHERE status = 'open' AND due_at < ?1),
-                    (SELECT count(*) FROM cases WHERE status = 'open' AND deadline_at < ?1)",
-            [t],
+            "SELECT (SELECT count(*) FROM reminders WHERE status IN ('open', 'snoozed') AND due_at < ?1
+                        AND (?2 IS NULL OR owner = ?2)),
+                    (SELECT count(*) FROM promises WHERE status = 'open' AND due_at < ?1
+                        AND (?2 IS NULL OR agent = ?2)),
+                    (SELECT count(*) FROM cases WHERE status = 'open' AND deadline_at < ?1
+                        AND (?2 IS NULL OR owner = ?2))",
+            params![t, owner],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?)
     }
