@@ -11,11 +11,12 @@ use crate::domain::money::Money;
 use crate::domain::rfm::Segment;
 use crate::domain::text::{fold, looks_like_phone, phone_digits, sanitize};
 
-const CUSTOMER_COLS: &str = "id, external_id, kind, name, company, email, phone, city, country, owner, status, \
+pub(crate) const CUSTOMER_COLS: &str =
+    "id, external_id, kind, name, company, email, phone, city, country, owner, status, \
      tier, tier_pin, contribution, credit_limit, on_hold, vip_level, note, version, created_at, updated_at,
      rfm_r, rfm_f, rfm_m, rfm_segment";
 
-fn customer_from_row(r: &Row) -> rusqlite::Result<Customer> {
+pub(crate) fn customer_from_row(r: &Row) -> rusqlite::Result<Customer> {
     Ok(Customer {
         id: r.get(0)?,
         external_id: r.get(1)?,

@@ -5,11 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Row;
 
 use super::{Repo, RepoError, code, from_ts, parse_date};
-use crate::domain::model::{
-    Channel, Customer, CustomerKind, CustomerStatus, DealStatus, Direction, Outcome, Tier, TxKind,
-};
+use crate::domain::model::{Channel, Customer, CustomerStatus, DealStatus, Direction, Outcome, TxKind};
 use crate::domain::money::Money;
-use crate::domain::rfm::Segment;
 
 /// The customer a row belongs to, as exports name it.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -145,40 +142,8 @@ impl Repo {
         mut f: impl FnMut(Customer) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
         self.each(
-            "SELECT id, external_id, kind, name, company, email, phone, city, country, owner, status, tier, tier_pin,
-                    contribution, credit_limit, on_hold, vip_level, note, version, created_at, updated_at,
-                    rfm_r, rfm_f, rfm_m, rfm_segment
-             FROM customers ORDER BY id",
-            |r| {
-                Ok(Customer {
-                    id: r.get(0)?,
-                    external_id: r.get(1)?,
-                    kind: code(CustomerKind::parse, r.get(2)?)?,
-                    name: r.get(3)?,
-                    company: r.get(4)?,
-                    email: r.get(5)?,
-                    phone: r.get(6)?,
-                    city: r.get(7)?,
-                    country: r.get(8)?,
-                    owner: r.get(9)?,
-                    status: code(CustomerStatus::parse, r.get(10)?)?,
-                    tier: code(Tier::parse, r.get(11)?)?,
-                    tier_pin: r.get::<_, Option<String>>(12)?.map(|s| code(Tier::parse, s)).transpose()?,
-                    contribution: Money(r.get(13)?),
-                    credit_limit: r.get::<_, Option<i64>>(14)?.map(Money),
-                    on_hold: r.get(15)?,
-                    vip_level: r.get(16)?,
-                    note: r.get(17)?,
-                    version: r.get(18)?,
-                    created_at: from_ts(r.get(19)?),
-                    updated_at: from_ts(r.get(20)?),
-                    rfm: match (r.get::<_, Option<u8>>(21)?, r.get::<_, Option<u8>>(22)?, r.get::<_, Option<u8>>(23)?) {
-                        (Some(a), Some(b), Some(c)) => Some((a, b, c)),
-                        _ => None,
-                    },
-                    segment: r.get::<_, Option<String>>(24)?.and_then(|s| Segment::parse(&s)),
-                })
-            },
+            &format!("SELECT {} FROM customers ORDER BY id", super::customers::CUSTOMER_COLS),
+            super::customers::customer_from_row,
             &mut f,
         )
     }
