@@ -12,44 +12,18 @@
 //!
 //! Run: `cargo bench --bench search`
 
+mod common;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDate;
 use criterion::{Criterion, criterion_group, criterion_main};
-use rapport::config::Config;
-use rapport::demo::{self, DemoOptions};
 use rapport::repo::Repo;
 
-fn base_size() -> usize {
-    std::env::var("RAPPORT_BENCH_CUSTOMERS").ok().and_then(|s| s.parse().ok()).unwrap_or(20_000)
-}
-
-/// A generated base in a temporary directory (kept alive by the returned
-/// `TempDir`).
+/// The shared base, opened.
 fn build_base() -> (tempfile::TempDir, Repo) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("bench.db");
-    let mut repo = Repo::open(&path, "bench").expect("open base");
-    let n = base_size();
-    let started = Instant::now();
-    let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
-    let sum = demo::generate(&mut repo, &DemoOptions { customers: n, ..DemoOptions::new(today) }).expect("demo data");
-    rapport::services::pyramid::recompute(&mut repo, &Config::default(), today).expect("pyramid");
-    eprintln!(
-        "base: {} customers, {} transactions, {} deals, {} reminders, {} interactions, built in {:.1?} at {}",
-        sum.customers,
-        sum.transactions,
-        sum.deals,
-        sum.reminders,
-        sum.interactions,
-        started.elapsed(),
-        path.display()
-    );
-    // The machine is shared: say how busy it was.
-    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
-        eprintln!("load average: {}", load.trim());
-    }
+    let (dir, path) = common::build_base();
+    let repo = Repo::open(&path, "bench").expect("open base");
     (dir, repo)
 }
 

@@ -17,6 +17,8 @@
 //!
 //! Run: `cargo bench --bench ui`
 
+mod common;
+
 use std::cell::RefCell;
 use std::hint::black_box;
 use std::io::Write;
@@ -24,14 +26,13 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use crossterm::queue;
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use rapport::app::App;
 use rapport::config::Config;
-use rapport::demo::{self, DemoOptions};
 use rapport::keymap::Keymap;
 use rapport::repo::Repo;
 use rapport::theme::Theme;
@@ -47,39 +48,12 @@ fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap()
 }
 
-fn base_size() -> usize {
-    std::env::var("RAPPORT_BENCH_CUSTOMERS").ok().and_then(|s| s.parse().ok()).unwrap_or(20_000)
-}
-
-/// A generated base in a temporary directory (kept alive by the returned
-/// `TempDir`).
+/// The shared base; dates are shown in local time, so pin the zone as the
+/// UI tests do.
 fn build_base() -> (tempfile::TempDir, PathBuf) {
-    // Dates are shown in local time: pin the zone, as the UI tests do.
     // SAFETY: set once, before any other thread of this binary reads it.
     unsafe { std::env::set_var("TZ", "UTC") };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("bench.db");
-    let mut repo = Repo::open(&path, "bench").expect("open base");
-    let n = base_size();
-    let started = Instant::now();
-    let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
-    let sum = demo::generate(&mut repo, &DemoOptions { customers: n, ..DemoOptions::new(today) }).expect("demo data");
-    rapport::services::pyramid::recompute(&mut repo, &Config::default(), today).expect("pyramid");
-    eprintln!(
-        "base: {} customers, {} transactions, {} deals, {} reminders, {} interactions, built in {:.1?} at {}",
-        sum.customers,
-        sum.transactions,
-        sum.deals,
-        sum.reminders,
-        sum.interactions,
-        started.elapsed(),
-        path.display()
-    );
-    // The machine is shared: say how busy it was.
-    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
-        eprintln!("load average: {}", load.trim());
-    }
-    (dir, path)
+    common::build_base()
 }
 
 fn config() -> Config {
