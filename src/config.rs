@@ -327,6 +327,17 @@ pub struct TeamConfig {
     pub callback_on_date: bool,
 }
 
+impl TeamConfig {
+    /// The service-level targets these settings describe.
+    pub fn targets(&self) -> crate::domain::team::Targets {
+        crate::domain::team::Targets {
+            ack_hours: self.ack_target_hours,
+            close_days: self.close_target_days,
+            callback_on_date: self.callback_on_date,
+        }
+    }
+}
+
 impl Default for TeamConfig {
     fn default() -> Self {
         TeamConfig { teams: BTreeMap::new(), ack_target_hours: 4, close_target_days: 5, callback_on_date: true }

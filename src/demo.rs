@@ -14,7 +14,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::domain::model::{
     Channel, CustomerKind, DealStatus, Direction, NewCase, NewContact, NewCustomer, NewDeal, NewInteraction,
-    NewPromise, NewReminder, NewTransaction, Outcome, ReminderKind, Severity, TxKind,
+    NewPromise, NewReminder, NewTransaction, Outcome, PromiseStatus, ReminderKind, Severity, TxKind,
 };
 use crate::domain::money::Money;
 use crate::domain::text::{fold, phone_digits};
@@ -874,6 +874,9 @@ struct PlannedInteraction {
 struct Gen<'a> {
     opts: &'a DemoOptions,
     rng: ChaCha8Rng,
+    /// A second stream for the care history (settled promises, handled
+    /// complaints), so adding it left the rest of the demo data unchanged.
+    history_rng: ChaCha8Rng,
     sum: DemoSummary,
     invoice_seq: u64,
     /// Deals of regular customers so far: the first ones cover every stage.
@@ -889,6 +892,7 @@ impl<'a> Gen<'a> {
         Gen {
             opts,
             rng: ChaCha8Rng::seed_from_u64(opts.seed),
+            history_rng: ChaCha8Rng::seed_from_u64(opts.seed ^ 0x5EED_CA5E),
             sum: DemoSummary::default(),
             invoice_seq: 0,
             deal_seq: 0,
@@ -1391,12 +1395,96 @@ impl<'a> Gen<'a> {
         self.reminders(b, id, &who)?;
 
         if let Some((text, due_at)) = promise {
-            b.promise(&NewPromise { customer_id: id, interaction_id: promise_interaction, text, due_at })?;
+            b.promise_by(owner, &NewPromise { customer_id: id, interaction_id: promise_interaction, text, due_at })?;
             self.sum.promises += 1;
         }
-        if let Some(k) = case {
-            b.case(&k)?;
+        let open_case = match case {
+            Some(k) => {
+                self.sum.cases += 1;
+                Some((b.case_by(owner, &k)?, k.opened_at))
+            }
+            None => None,
+        };
+        if profile != Profile::Prospect && profile != Profile::Duplicate {
+            std::mem::swap(&mut self.rng, &mut self.history_rng);
+            let done = self.care_history(b, id, owner, lang, open_case);
+            std::mem::swap(&mut self.rng, &mut self.history_rng);
+            done?;
+        }
+        Ok(())
+    }
+
+    /// Past care for a customer: promises made and settled (mostly kept,
+    /// some late, some broken) and complaints handled through the 4A steps
+    /// and closed; an open complaint may be acknowledged already. Everything
+    /// lies in the past, by the customer's owner.
+    fn care_history(
+        &mut self,
+        b: &Batch,
+        id: i64,
+        owner: &str,
+        lang: Lang,
+        open_case: Option<(i64, DateTime<Utc>)>,
+    ) -> Result<(), RepoError> {
+        let now = self.at(0, 8, 0);
+        let promises = if self.chance(25) { self.range(1, 3) } else { 0 };
+        for _ in 0..promises {
+            let ago = self.range(6, 90);
+            let made = self.moment(ago);
+            let due = made + Duration::hours(self.range(20, 7 * 24));
+            let pl = self.summary_lang(lang);
+            let template = self.pick(texts(pl).promises);
+            let text = self.text(template, pl);
+            let pid = b.promise_by(owner, &NewPromise { customer_id: id, interaction_id: None, text, due_at: due })?;
+            let (status, at) = match self.range(0, 99) {
+                0..72 => (PromiseStatus::Kept, due - Duration::minutes(self.range(10, 48 * 60))),
+                72..88 => (PromiseStatus::Late, due + Duration::minutes(self.range(30, 72 * 60))),
+                _ => (PromiseStatus::Broken, due + Duration::hours(self.range(24, 96))),
+            };
+            b.settle_promise(pid, status, at.clamp(made, now))?;
+            self.sum.promises += 1;
+        }
+        if self.chance(6) {
+            let ago = self.range(8, 120);
+            let opened = self.moment(ago);
+            let severity = self.pick(&[Severity::Low, Severity::Medium, Severity::Medium, Severity::High]);
+            let pl = self.summary_lang(lang);
+            let template = self.pick(texts(pl).complaints);
+            let title = self.text(template, pl);
+            let cid = b.case_by(
+                owner,
+                &NewCase {
+                    customer_id: id,
+                    title,
+                    description: None,
+                    severity,
+                    opened_at: opened,
+                    deadline_at: opened + Duration::days(5),
+                },
+            )?;
+            let ack = opened + Duration::minutes(self.range(20, 30 * 60));
+            let apologized = ack + Duration::minutes(self.range(0, 120));
+            let amended = apologized + Duration::hours(self.range(2, 96));
+            let anticipated = amended + Duration::hours(self.range(0, 24));
+            let closed = anticipated + Duration::hours(self.range(1, 48));
+            let note = "Checked the cause with the team; a check step was added.";
+            let satisfaction = self.range(2, 5) as u8;
+            b.case_progress(
+                cid,
+                [Some(ack), Some(apologized), Some(amended), Some(anticipated)],
+                Some(note),
+                Some((closed.min(now), satisfaction)),
+            )?;
             self.sum.cases += 1;
+        }
+        if let Some((cid, opened)) = open_case
+            && self.chance(50)
+        {
+            let ack = opened + Duration::minutes(self.range(20, 20 * 60));
+            if ack < now {
+                let apologized = self.chance(60).then(|| ack + Duration::minutes(self.range(5, 90))).filter(|t| *t < now);
+                b.case_progress(cid, [Some(ack), apologized, None, None], None, None)?;
+            }
         }
         Ok(())
     }

@@ -189,6 +189,10 @@ texts! {
     TeamMisses => "Missed service levels", "未达标事项";
     ThisWeek => "this week", "本周";
     Last30 => "last 30 days", "近 30 天";
+    Last90 => "last 90 days", "近 90 天";
+    ThisQuarter => "this quarter", "本季度";
+    ThisYear => "this year", "今年";
+    AnalysisRangeHint => "FROM..TO, as YYYY-MM-DD..YYYY-MM-DD; enter applies", "起止日期：YYYY-MM-DD..YYYY-MM-DD；回车应用";
     RangeTitle => "Period", "期间";
     RangeHint => "two dates: YYYY-MM-DD YYYY-MM-DD; enter applies", "两个日期：YYYY-MM-DD YYYY-MM-DD；回车应用";
     ColTarget => "Target", "目标";
@@ -203,6 +207,20 @@ texts! {
     ErrBadTime => "Not a time: use HH:MM.", "时间无效：请用 HH:MM。";
     ErrNoteRequired => "Say what the reminder is for.", "请填写提醒内容。";
     ReminderSaved => "Reminder set.", "提醒已设置。";
+    ReminderChanged => "Reminder changed.", "提醒已修改。";
+    EditReminder => "Edit reminder", "编辑提醒";
+    OnlyRemindersEdit => "Only reminders are edited here: a promise keeps what was promised, a complaint its deadline.", "此处只能编辑提醒：承诺保持原定内容，投诉保持期限。";
+    CareFigures => "Figures", "统计";
+    PromisesKept => "Promises kept", "承诺兑现";
+    ColSettled => "Settled", "已了结";
+    ColBroken => "Broken", "未兑现";
+    ColKeptPct => "Kept %", "兑现率";
+    OpenByAge => "open now", "当前未结";
+    Acknowledged => "acknowledged", "已确认";
+    ClosedLabel => "closed", "已结案";
+    MedianLabel => "median", "中位数";
+    OnTarget => "on target", "达标";
+    NoCareActivity => "No promise settled and no complaint handled in the period.", "本期没有了结的承诺，也没有处理的投诉。";
     NewReminder => "New reminder", "新建提醒";
     FieldTime => "Time", "时间";
     FieldNote => "Note", "备注";
@@ -370,9 +388,73 @@ texts! {
     KeySnapshot => "snapshot", "快照";
     Error => "Error", "错误";
     DataChanged => "Updated with changes from another session.", "已载入其他会话的更改。";
+    ConflictSaved => "Saved by someone else meanwhile", "他人在此期间已保存修改";
+    ConflictChoices => "r reload their version · o overwrite with yours · esc keep editing", "r 载入对方版本 · o 用你的覆盖 · esc 继续编辑";
+    ConflictTheirs => "theirs", "对方";
+    ConflictYours => "yours", "你的";
+    ConflictReloaded => "Their version is loaded; your changes were dropped.", "已载入对方的版本，你的修改已放弃。";
+    ConflictKept => "kept their change to", "已保留对方修改";
+    ConflictClosed => "It was closed by someone else meanwhile: nothing left to snooze (esc).", "此事项已被他人关闭，无需推迟（esc）。";
+    FieldStatus => "Status", "状态";
+    FieldTierPin => "Tier pin", "指定层级";
+    FieldOnHold => "Credit hold", "信用冻结";
+    FieldVipLevel => "VIP level", "会员等级";
+    FieldExternalId => "External id", "外部编号";
+    FieldCloseReason => "Close reason", "成交原因";
+    HistoryTitle => "History", "变更历史";
+    NoHistory => "no changes recorded", "暂无变更记录";
+    HistoryHint => "↑/↓ scroll · H or esc closes", "↑/↓ 滚动 · H 或 esc 关闭";
+    KeyHistory => "history", "历史";
+    Yes => "yes", "是";
+    No => "no", "否";
+    EntCustomer => "customer", "客户";
+    EntDeal => "deal", "商机";
+    EntContact => "contact", "联系人";
+    EntReminder => "reminder", "提醒";
+    ActCreate => "created", "新建";
+    ActUpdate => "changed", "修改";
 }
 
 impl Txt {
+    /// The label of a record's field, from its code (see
+    /// [`crate::domain::conflict`] and the audit log), if it has one.
+    pub fn field(code: &str) -> Option<Txt> {
+        Some(match code {
+            "kind" => Txt::ColKind,
+            "name" => Txt::ColName,
+            "company" => Txt::Company,
+            "phone" => Txt::Phone,
+            "email" => Txt::Email,
+            "city" => Txt::FieldCity,
+            "country" => Txt::FieldCountry,
+            "owner" => Txt::Owner,
+            "credit_limit" => Txt::FieldCreditLimit,
+            "status" => Txt::FieldStatus,
+            "tier_pin" => Txt::FieldTierPin,
+            "on_hold" => Txt::FieldOnHold,
+            "vip_level" => Txt::FieldVipLevel,
+            "note" => Txt::FieldNote,
+            "external_id" => Txt::FieldExternalId,
+            "title" => Txt::FieldTitle,
+            "amount" => Txt::FieldAmount,
+            "probability_pct" => Txt::FieldProbability,
+            "expected_close" => Txt::FieldClose,
+            "competitors" => Txt::FieldCompetitors,
+            "next_step" => Txt::FieldNextStep,
+            "stage" => Txt::FieldStage,
+            "close_reason" | "reason" => Txt::FieldCloseReason,
+            "due_at" => Txt::ColDue,
+            "recurrence" => Txt::FieldRepeat,
+            _ => return None,
+        })
+    }
+
+    /// A field's label in `lang`, lower case, for a sentence ("phone,
+    /// credit limit"); a field without a label is named by its code.
+    pub fn field_name(code: &str, lang: Lang) -> String {
+        Txt::field(code).map_or_else(|| code.replace('_', " "), |t| t.get(lang).to_lowercase())
+    }
+
     pub fn kind(k: CustomerKind) -> Txt {
         match k {
             CustomerKind::Enterprise => Txt::KindEnterprise,

@@ -299,3 +299,47 @@ fn a_half_typed_call_survives_a_dropped_connection_as_a_draft() {
     app.send("q");
     assert!(app.wait_exit().success());
 }
+
+#[test]
+fn a_long_summary_is_written_in_the_users_editor() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Sandbox::with_demo();
+    // The "editor": appends two lines to the file it is given, as a person would.
+    let editor = s.dir.path().join("editor.sh");
+    std::fs::write(&editor, "#!/bin/sh\nprintf 'first line of a long note\\nsecond line 第二行\\n' >> \"$1\"\n").unwrap();
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut app = Spawn::new(&s.config, &["--db", s.db()]).env("EDITOR", editor.to_str().unwrap()).start();
+    open_yamada(&mut app);
+    app.send("l");
+    app.wait_for_text(&["Log interaction", "Summary"]);
+    app.send("Called: ");
+    app.wait_for_text(&["Called: _"]);
+    app.send("\x05"); // ctrl-e
+    app.wait_for_text(&["Called: first line of a long note"]);
+    app.with_screen(|scr| assert!(scr.alternate_screen(), "the TUI took the terminal back"));
+    app.send("\r");
+    app.wait_for_text(&["Interaction saved."]);
+    app.send("q");
+    assert!(app.wait_exit().success());
+    let repo = Repo::open(&s.db, "reader").unwrap();
+    let yamada = repo.search_customers("山田", 0, 1).unwrap()[0].id;
+    let last = repo.recent_interactions(yamada, 1).unwrap().remove(0);
+    assert_eq!(last.summary, "Called: first line of a long note\nsecond line 第二行");
+}
+
+#[test]
+fn an_editor_that_fails_leaves_the_text_and_says_why() {
+    let s = Sandbox::with_demo();
+    let mut app = Spawn::new(&s.config, &["--db", s.db()]).env("EDITOR", "/nonexistent/editor").start();
+    open_yamada(&mut app);
+    app.send("l");
+    app.wait_for_text(&["Log interaction", "Summary"]);
+    app.send("kept text");
+    app.wait_for_text(&["kept text_"]);
+    app.send("\x05");
+    app.wait_for_text(&["cannot start the editor \"/nonexistent/editor\"", "kept text_"]);
+    app.send("\x1b");
+    app.wait_for("the form to close", |scr| !scr.contents().contains("Log interaction"));
+    app.send("q");
+    assert!(app.wait_exit().success());
+}

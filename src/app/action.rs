@@ -83,6 +83,8 @@ pub enum Action {
     SortCards,
     /// Pipeline: the analysis view (conversion, win rate, forecast), or back to the board.
     Analysis,
+    /// Pipeline analysis: the period (30 days, 90 days, this quarter, this year, a typed range).
+    AnalysisPeriod,
     /// Care: open complaints with their 4A checklist, or back to today.
     Complaints,
     /// Care (complaints): tick the next 4A step (Anticipate asks for a note).
@@ -103,13 +105,23 @@ pub enum Action {
     CancelItem,
     /// Care: the next 7 days, or back to overdue and today.
     Upcoming,
+    /// Care: only one kind of item (reminders, promises, complaints, or one kind of reminder), cycling.
+    FilterKind,
+    /// Care: edit the selected reminder (kind, when, note, owner, recurrence).
+    EditReminder,
+    /// Care: the promise-kept rate and complaint times over a period, or back to today.
+    CareFigures,
+    /// Form: write the focused long text (summary, note, description) in $VISUAL / $EDITOR.
+    ExternalEditor,
     /// Card: enter a transaction (sale, payment, refund, ...).
     NewTransaction,
     /// Card: lift the customer's credit hold (audited).
     LiftHold,
+    /// Card: the record's history from the audit log (who, when, old → new).
+    History,
     /// Team: agents, teams, or competitors.
     TeamMode,
-    /// Team: this week, this month, the last 30 days, or a typed range.
+    /// Team, care figures: this week, this month, the last 30 days, or a typed range.
     TeamPeriod,
     /// Customer list: a new customer.
     NewCustomer,
@@ -168,6 +180,7 @@ impl Action {
         Action::FilterText,
         Action::SortCards,
         Action::Analysis,
+        Action::AnalysisPeriod,
         Action::Complaints,
         Action::NextStep,
         Action::CloseCase,
@@ -178,8 +191,13 @@ impl Action {
         Action::NewReminder,
         Action::CancelItem,
         Action::Upcoming,
+        Action::FilterKind,
+        Action::EditReminder,
+        Action::CareFigures,
+        Action::ExternalEditor,
         Action::NewTransaction,
         Action::LiftHold,
+        Action::History,
         Action::TeamMode,
         Action::TeamPeriod,
         Action::NewCustomer,

@@ -104,6 +104,9 @@ pub struct App {
     /// When the care rules last started.
     rules_at: Option<std::time::Instant>,
     data_version: i64,
+    /// Text a form asked to have written in the external editor; the event
+    /// loop runs the editor (it owns the terminal) and hands the result back.
+    editor_request: Option<String>,
 }
 
 impl App {
@@ -134,6 +137,7 @@ impl App {
             job: None,
             rules_at: None,
             data_version,
+            editor_request: None,
         };
         app.reload_all();
         if app.repo.is_read_only() {
@@ -345,11 +349,13 @@ impl App {
             }
             Err(e) => Some(Status { text: e, error: true }),
         };
-        // Never hide what the user just did ("Interaction saved.") behind
-        // news from the background.
+        // Never hide what the user just did ("Interaction saved.") or an
+        // error they have not read behind news from the background.
         let recomputing = Txt::Recomputing.get(self.lang);
-        if status.is_some() && self.status.as_ref().is_none_or(|s| s.text == recomputing || s.error) {
-            self.status = status;
+        if let Some(new) = status
+            && self.status.as_ref().is_none_or(|s| s.text == recomputing || (s.error && new.error))
+        {
+            self.status = Some(new);
         }
         self.after_write();
     }
@@ -414,11 +420,15 @@ impl App {
             let now = self.now();
             let mut env = Env { repo: &mut self.repo, config: &self.config, now };
             let Some(o) = &mut self.overlay else { return };
-            match ev.code {
+            let effect = match ev.code {
                 KeyCode::Char(c) if !ctrl => o.type_char(c, lang, &mut env),
-                KeyCode::Backspace => o.backspace(&mut env),
-                _ => {}
-            }
+                KeyCode::Backspace => {
+                    o.backspace(&mut env);
+                    Effect::None
+                }
+                _ => Effect::None,
+            };
+            self.overlay_effect(effect);
             return;
         }
         let (mut env, customers, ..) = self.env();
@@ -443,19 +453,7 @@ impl App {
         if let Some(o) = &mut self.overlay {
             let mut env = Env { repo: &mut self.repo, config: &self.config, now };
             let effect = o.handle(action, &mut env);
-            match effect {
-                Effect::Saved(_)
-                | Effect::Back
-                | Effect::SavedThenLog(..)
-                | Effect::BoardFilter(_)
-                | Effect::TeamRange(_)
-                | Effect::SavedCustomer(..)
-                | Effect::SavedMoney(_) => self.overlay = None,
-                _ => {}
-            }
-            if effect != Effect::Back {
-                self.apply(effect);
-            }
+            self.overlay_effect(effect);
             return;
         }
         let view = self.view;
@@ -471,6 +469,25 @@ impl App {
         if effect == Effect::Ignored {
             self.global(action);
         } else {
+            self.apply(effect);
+        }
+    }
+
+    /// What the form on top asked for: closes it when it is done, then
+    /// carries the effect out.
+    fn overlay_effect(&mut self, effect: Effect) {
+        match effect {
+            Effect::Saved(_)
+            | Effect::Back
+            | Effect::SavedThenLog(..)
+            | Effect::BoardFilter(_)
+            | Effect::TeamRange(_)
+            | Effect::AnalysisRange(_)
+            | Effect::SavedCustomer(..)
+            | Effect::SavedMoney(_) => self.overlay = None,
+            _ => {}
+        }
+        if effect != Effect::Back {
             self.apply(effect);
         }
     }
@@ -551,6 +568,8 @@ impl App {
             Effect::NewReminder(id, name) => {
                 self.overlay = Some(Overlay::Reminder(ReminderForm::new(id, &name, self.repo.agent())));
             }
+            Effect::OpenEditor(text) => self.editor_request = Some(text),
+            Effect::EditReminder(r) => self.overlay = Some(Overlay::Reminder(ReminderForm::edit(*r))),
             Effect::NewTransaction(id, name) => {
                 self.overlay = Some(Overlay::Transaction(TransactionForm::new(id, &name)));
             }
@@ -571,8 +590,20 @@ impl App {
             Effect::AskTeamRange => self.overlay = Some(Overlay::Prompt(PromptForm::new(Purpose::TeamRange, ""))),
             Effect::TeamRange(text) => {
                 self.overlay = None;
-                let (mut env, .., team) = self.env();
-                if let Err(e) = team.set_range(&text, &mut env) {
+                let view = self.view;
+                let (mut env, _, _, _, care, _, team) = self.env();
+                let set = if view == View::Care { care.set_range(&text, &mut env) } else { team.set_range(&text, &mut env) };
+                if let Err(e) = set {
+                    self.status = Some(Status { text: e, error: true });
+                }
+            }
+            Effect::AskAnalysisRange => {
+                self.overlay = Some(Overlay::Prompt(PromptForm::new(Purpose::AnalysisRange, "")));
+            }
+            Effect::AnalysisRange(text) => {
+                self.overlay = None;
+                let (mut env, _, _, pipeline, ..) = self.env();
+                if let Err(e) = pipeline.set_analysis_range(&text, &mut env) {
                     self.status = Some(Status { text: e, error: true });
                 }
             }
@@ -593,6 +624,25 @@ impl App {
                 self.status = Some(Status { text, error: false });
             }
             Effect::Error(text) => self.status = Some(Status { text, error: true }),
+        }
+    }
+
+    /// The text a form asked to have written in the external editor, once.
+    pub fn take_editor_request(&mut self) -> Option<String> {
+        self.editor_request.take()
+    }
+
+    /// What came back from the external editor: the text replaces the
+    /// focused field (a trailing newline dropped); an error is shown and the
+    /// field keeps what it had.
+    pub fn editor_finished(&mut self, result: Result<String, String>) {
+        match result {
+            Ok(text) => {
+                if let Some(field) = self.overlay.as_mut().and_then(|o| o.long_text_mut()) {
+                    *field = text.trim_end_matches(['\n', '\r']).to_string();
+                }
+            }
+            Err(e) => self.status = Some(Status { text: e, error: true }),
         }
     }
 

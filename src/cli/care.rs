@@ -10,7 +10,7 @@ use super::{Cli, emit, open_existing_repo};
 use crate::config::Config;
 use crate::domain::text::{pad, sanitize};
 use crate::panes::log_form::end_of_local_day;
-use crate::repo::reminders::DueSource;
+use crate::repo::reminders::{DueFilter, DueKind, DueSource};
 
 #[derive(Debug, Args)]
 pub struct TodayArgs {
@@ -52,19 +52,17 @@ pub fn today(cli: &Cli, config: &Config, args: &TodayArgs) -> anyhow::Result<i32
     let repo = open_existing_repo(cli, config)?;
     let now = Utc::now();
     let until = end_of_local_day(Local::now().date_naive());
+    let filter = DueFilter { owner: args.owner.clone(), kind: DueKind::All };
     let mut items = Vec::new();
     let mut offset = 0;
     loop {
-        let page = repo.due_items(until, offset, 1000)?;
+        let page = repo.due_items_for(until, &filter, offset, 1000)?;
         let n = page.len();
         items.extend(page);
         if n < 1000 {
             break;
         }
         offset += n;
-    }
-    if let Some(o) = &args.owner {
-        items.retain(|i| i.owner.as_deref() == Some(o.as_str()));
     }
     let rows: Vec<DueJson> = items
         .iter()

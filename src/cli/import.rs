@@ -344,27 +344,85 @@ impl Errors {
     }
 }
 
-/// Progress on stderr, only when it is a terminal.
+/// Rows read before the first progress line: smaller files are done before
+/// a line would be worth drawing. Row-based, so the first line comes at the
+/// same row on every machine.
+const PROGRESS_FIRST_ROW: u64 = 10_000;
+/// After the first line, the clock is looked at every this many rows ...
+const PROGRESS_CHECK_ROWS: u64 = 1_000;
+/// ... and the line redrawn at most this often.
+const PROGRESS_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// A progress line on stderr (rows read, rows per second, percent of the
+/// file), redrawn in place with `\r`, only when stderr is a terminal;
+/// stdout is never touched.
 struct Progress {
     on: bool,
     n: u64,
+    /// The file's size in bytes, when known.
+    total: Option<u64>,
+    started: std::time::Instant,
+    last: Option<std::time::Instant>,
 }
 
 impl Progress {
-    fn new() -> Progress {
-        Progress { on: std::io::stderr().is_terminal(), n: 0 }
+    fn new(total: Option<u64>) -> Progress {
+        Progress::with(std::io::stderr().is_terminal(), total)
     }
-    fn tick(&mut self) {
+
+    fn with(on: bool, total: Option<u64>) -> Progress {
+        Progress { on, n: 0, total: total.filter(|t| *t > 0), started: std::time::Instant::now(), last: None }
+    }
+
+    /// One more row read; `byte` is how far into the file it ends.
+    fn tick(&mut self, byte: u64) {
         self.n += 1;
-        if self.on && self.n.is_multiple_of(10_000) {
-            eprint!("\r{} rows read", self.n);
+        if !self.on || self.n < PROGRESS_FIRST_ROW || !self.n.is_multiple_of(PROGRESS_CHECK_ROWS) {
+            return;
+        }
+        let now = std::time::Instant::now();
+        if self.last.is_some_and(|t| now.duration_since(t) < PROGRESS_INTERVAL) {
+            return;
+        }
+        self.last = Some(now);
+        let line = self.line(byte, now.duration_since(self.started));
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r{line}\x1b[K");
+        let _ = err.flush();
+    }
+
+    /// The text of the line: `1,234,000 rows read, 98,000 rows/s, 41%`.
+    fn line(&self, byte: u64, elapsed: std::time::Duration) -> String {
+        let secs = elapsed.as_secs_f64();
+        let rate = if secs > 0.0 { (self.n as f64 / secs) as u64 } else { 0 };
+        let mut line = format!("{} rows read, {} rows/s", thousands(self.n), thousands(rate));
+        if let Some(total) = self.total {
+            line.push_str(&format!(", {}%", (byte.min(total) * 100 / total)));
+        }
+        line
+    }
+
+    /// Takes the line off the screen (before an error message, and at the end).
+    fn clear(&mut self) {
+        if self.last.take().is_some() {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[K");
+            let _ = err.flush();
         }
     }
-    fn done(&self) {
-        if self.on && self.n >= 10_000 {
-            eprint!("\r\x1b[K");
+}
+
+/// `1234567` → `1,234,567`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
         }
+        out.push(c);
     }
+    out
 }
 
 /// How the file's columns map to fields.
@@ -800,9 +858,13 @@ fn import_csv(repo: &mut crate::repo::Repo, args: &ImportArgs) -> anyhow::Result
         Rejects { part: part_path(&dest), writer: None, header: header_rec, delimiter: args.delimiter, bom };
     let write_rejects = !args.strict && !args.dry_run;
     let mut errors = Errors { file: file.clone(), shown: 0, hidden: 0 };
-    let mut progress = Progress::new();
+    let mut progress = Progress::new(std::fs::metadata(&args.file).ok().filter(|m| m.is_file()).map(|m| m.len()));
     let mut io_error: Option<anyhow::Error> = None;
     let result = repo.import(|imp| {
+        if cols.kind == Kind::Customers {
+            // Into an empty base: build the customers' indexes once, at the end.
+            imp.defer_customer_indexes()?;
+        }
         let mut summary = Summary::default();
         let mut record = csv::ByteRecord::new();
         loop {
@@ -814,10 +876,13 @@ fn import_csv(repo: &mut crate::repo::Repo, args: &ImportArgs) -> anyhow::Result
                     return Err(RepoError::Invalid("read error".into()));
                 }
             }
-            progress.tick();
-            let line = record.position().map_or(0, |p| p.line());
+            let (line, byte) = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
+            progress.tick(byte);
             if let Err(b) = import_record(imp, &cols, &record, line, &mut summary)? {
                 summary.rejected += 1;
+                if errors.shown < SHOWN_ERRORS {
+                    progress.clear();
+                }
                 errors.report(&b);
                 if write_rejects && let Err(e) = rejects.push(&record, &b) {
                     io_error = Some(e.context("nothing was imported"));
@@ -828,7 +893,7 @@ fn import_csv(repo: &mut crate::repo::Repo, args: &ImportArgs) -> anyhow::Result
         let finish = finish_with(args, &summary);
         Ok((summary, finish))
     });
-    progress.done();
+    progress.clear();
     if let Some(e) = io_error {
         return Err(e);
     }
@@ -967,4 +1032,23 @@ fn reject_card(raw: &str, b: &BadRow) -> String {
         out.push_str("\r\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_progress_line_says_rows_rate_and_percent() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        let mut p = Progress::with(false, Some(2_000));
+        p.n = 50_000;
+        let line = p.line(500, std::time::Duration::from_secs(2));
+        assert_eq!(line, "50,000 rows read, 25,000 rows/s, 25%");
+        let p = Progress::with(false, None);
+        assert!(!p.line(10, std::time::Duration::ZERO).contains('%'));
+    }
 }

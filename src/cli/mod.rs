@@ -2,6 +2,8 @@
 
 mod backup;
 mod care;
+mod care_report;
+mod completions;
 mod customers;
 mod demo;
 mod export;
@@ -65,6 +67,8 @@ pub enum Command {
     Duplicates(customers::DuplicatesArgs),
     /// Merge customer GONE_ID into KEEP_ID (every record moves; GONE_ID is archived).
     Merge(customers::MergeArgs),
+    /// Print a shell completion script (bash, zsh or fish) to stdout.
+    Completions(completions::CompletionsArgs),
 }
 
 /// Runs rapport; returns the process exit code.
@@ -79,7 +83,22 @@ pub fn main() -> i32 {
     }
 }
 
+/// Runs rapport with these arguments (the first is the program name), as
+/// `main` would, but returns instead of exiting: for benches and scripts
+/// that drive the real command path from code.
+pub fn run_args<I, T>(args: I) -> anyhow::Result<i32>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    run(Cli::try_parse_from(args)?)
+}
+
 fn run(cli: Cli) -> anyhow::Result<i32> {
+    // Completions need no config (a broken one must not break the shell).
+    if let Some(Command::Completions(args)) = &cli.command {
+        return completions::run(args);
+    }
     let config = load_config(&cli)?;
     match &cli.command {
         None => open::run(&cli, config),
@@ -93,6 +112,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Points(args)) => customers::points(&cli, &config, args),
         Some(Command::Duplicates(args)) => customers::duplicates(&cli, &config, args),
         Some(Command::Merge(args)) => customers::merge(&cli, &config, args),
+        Some(Command::Completions(args)) => completions::run(args),
         Some(Command::Check) => {
             let repo = Repo::open_existing(&db_path(&cli)?, &agent(&cli, &config))?;
             repo.integrity_check()?;

@@ -32,6 +32,8 @@ pub enum Report {
     Team(TeamArgs),
     /// Competitors named on deals: deals met, won and lost against each, win rate, value at stake, lost reasons.
     Competitors(CompetitorsArgs),
+    /// Care: the promise-kept rate overall and per agent, complaint acknowledge and close times (medians), open complaints by age.
+    Care(super::care_report::CareReportArgs),
     /// The churn model: fitted BG/NBD parameters, log-likelihood, customers per lifecycle stage; with --customers, everyone's x, t_x, T, P(alive), expected purchases and stage.
     Churn(ChurnArgs),
 }
@@ -110,7 +112,7 @@ pub struct CompetitorsArgs {
     pub to: Option<NaiveDate>,
 }
 
-fn parse_date(s: &str) -> Result<NaiveDate, String> {
+pub(super) fn parse_date(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("\"{s}\" is not a date (YYYY-MM-DD)"))
 }
 
@@ -121,6 +123,7 @@ pub fn run(cli: &Cli, config: &Config, args: &ReportArgs) -> anyhow::Result<i32>
         Report::Team(a) => team_report(cli, config, a),
         Report::Competitors(a) => competitors_report(cli, config, a),
         Report::Churn(a) => churn_report(cli, config, a),
+        Report::Care(a) => super::care_report::run(cli, config, a),
     }
 }
 
@@ -434,8 +437,9 @@ fn to_text(j: &PyramidJson) -> String {
 
 // --- rapport report pipeline
 
-/// Days in the default period: the last 90 days up to --to.
-const PIPELINE_DAYS: u32 = 90;
+/// Days in the default period: the last 90 days up to --to, the analysis
+/// view's default period too.
+const PIPELINE_DAYS: u32 = crate::domain::forecast::DEFAULT_DAYS;
 
 #[derive(Serialize)]
 struct PipelineJson {
@@ -736,7 +740,7 @@ fn pipeline_text(j: &PipelineJson) -> String {
 
 /// The period of `--from`/`--to`: by default this month, the 1st to today
 /// (with only `--to`, the 1st of its month to it).
-fn month_period(from: Option<NaiveDate>, to: Option<NaiveDate>) -> anyhow::Result<crate::domain::forecast::Period> {
+pub(super) fn month_period(from: Option<NaiveDate>, to: Option<NaiveDate>) -> anyhow::Result<crate::domain::forecast::Period> {
     use chrono::Datelike;
     let to = to.unwrap_or_else(|| Local::now().date_naive());
     let from = from.unwrap_or_else(|| to.with_day(1).unwrap_or(to));
@@ -852,19 +856,15 @@ struct MissJson {
     by_hours: f64,
 }
 
-fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
+pub(super) fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn team_report(cli: &Cli, config: &Config, a: &TeamArgs) -> anyhow::Result<i32> {
-    use crate::domain::team::{Targets, sort_rows, team_view};
+    use crate::domain::team::{sort_rows, team_view};
     let period = month_period(a.from, a.to)?;
     let t = &config.team;
-    let targets = Targets {
-        ack_hours: t.ack_target_hours,
-        close_days: t.close_target_days,
-        callback_on_date: t.callback_on_date,
-    };
+    let targets = t.targets();
     let repo = open_existing_repo(cli, config)?;
     let inputs = repo.team_inputs(&period, &targets)?;
     let mut view = team_view(period, chrono::Utc::now(), &targets, &t.teams, &inputs);

@@ -92,6 +92,88 @@ impl Period {
     }
 }
 
+/// Days in the analysis's default period (the view's first choice and
+/// `rapport report pipeline` without `--from`): the last 90 days.
+pub const DEFAULT_DAYS: u32 = 90;
+
+impl Period {
+    /// The quarter `today` falls in, from its first day to `today`.
+    pub fn this_quarter(today: NaiveDate) -> Period {
+        let month = (today.month0() / 3) * 3 + 1;
+        let from = NaiveDate::from_ymd_opt(today.year(), month, 1).unwrap_or(today);
+        Period { from, to: today }
+    }
+
+    /// The year `today` falls in, from 1 January to `today`.
+    pub fn this_year(today: NaiveDate) -> Period {
+        let from = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+        Period { from, to: today }
+    }
+
+    /// A typed range: `YYYY-MM-DD..YYYY-MM-DD`, or the two dates separated
+    /// by blanks or a comma. Both days are included, as with `--from` and
+    /// `--to`.
+    pub fn parse_range(text: &str) -> Result<Period, String> {
+        let parts: Vec<&str> = text
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .flat_map(|p| p.split(".."))
+            .filter(|p| !p.is_empty())
+            .collect();
+        let [from, to] = parts.as_slice() else {
+            return Err(format!("\"{}\" is not a range: YYYY-MM-DD..YYYY-MM-DD", text.trim()));
+        };
+        let parse = |s: &str| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("\"{s}\" is not a date (YYYY-MM-DD)"))
+        };
+        Period::new(parse(from)?, parse(to)?)
+    }
+}
+
+/// The periods the pipeline analysis offers, in the order a key cycles
+/// through them. The named ones end today; [`PeriodChoice::Range`] is typed.
+/// Whatever the choice, the figures are those of the [`Period`] it stands
+/// for, exactly as `rapport report pipeline --from FROM --to TO` computes
+/// them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PeriodChoice {
+    /// The last 30 days, today included.
+    Last30,
+    /// The last [`DEFAULT_DAYS`] days, today included.
+    #[default]
+    Last90,
+    /// From the first day of the current quarter to today.
+    ThisQuarter,
+    /// From 1 January to today.
+    ThisYear,
+    /// A typed range.
+    Range(Period),
+}
+
+impl PeriodChoice {
+    /// The days this choice covers, as of `today`.
+    pub fn period(self, today: NaiveDate) -> Period {
+        match self {
+            PeriodChoice::Last30 => Period::last_days(today, 30),
+            PeriodChoice::Last90 => Period::last_days(today, DEFAULT_DAYS),
+            PeriodChoice::ThisQuarter => Period::this_quarter(today),
+            PeriodChoice::ThisYear => Period::this_year(today),
+            PeriodChoice::Range(p) => p,
+        }
+    }
+
+    /// The choice after this one; `None` after [`PeriodChoice::ThisYear`],
+    /// where a range is to be typed (after a range: back to 30 days).
+    pub fn next(self) -> Option<PeriodChoice> {
+        match self {
+            PeriodChoice::Last30 => Some(PeriodChoice::Last90),
+            PeriodChoice::Last90 => Some(PeriodChoice::ThisQuarter),
+            PeriodChoice::ThisQuarter => Some(PeriodChoice::ThisYear),
+            PeriodChoice::ThisYear => None,
+            PeriodChoice::Range(_) => Some(PeriodChoice::Last30),
+        }
+    }
+}
+
 /// Where a stage-history row took a deal.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Step {
@@ -663,6 +745,49 @@ mod tests {
         assert_eq!((l.from(), l.to(), l.days()), (date(2025, 1, 1), date(2025, 3, 31), 90));
         assert_eq!(Period::last_days(date(2025, 3, 31), 0).days(), 1);
         assert_eq!(Period::new(NaiveDate::MAX, NaiveDate::MAX).unwrap().end(), DateTime::<Utc>::MAX_UTC);
+    }
+
+    #[test]
+    fn period_choices_cycle_and_cover_their_days() {
+        let today = date(2025, 8, 14);
+        let days = |c: PeriodChoice| {
+            let p = c.period(today);
+            (p.from(), p.to())
+        };
+        assert_eq!(PeriodChoice::default(), PeriodChoice::Last90);
+        assert_eq!(days(PeriodChoice::Last30), (date(2025, 7, 16), today));
+        assert_eq!(days(PeriodChoice::Last90), (date(2025, 5, 17), today));
+        assert_eq!(PeriodChoice::Last90.period(today), Period::last_days(today, DEFAULT_DAYS));
+        assert_eq!(days(PeriodChoice::ThisQuarter), (date(2025, 7, 1), today));
+        assert_eq!(days(PeriodChoice::ThisYear), (date(2025, 1, 1), today));
+        for (m, q) in [(1, 1), (3, 1), (4, 4), (6, 4), (7, 7), (9, 7), (10, 10), (12, 10)] {
+            assert_eq!(Period::this_quarter(date(2025, m, 5)).from(), date(2025, q, 1), "month {m}");
+        }
+        // On the first day of a quarter or year: that one day.
+        assert_eq!(Period::this_quarter(date(2025, 4, 1)).days(), 1);
+        assert_eq!(Period::this_year(date(2025, 1, 1)).days(), 1);
+        let range = PeriodChoice::Range(march());
+        assert_eq!(range.period(today), march());
+        let mut c = PeriodChoice::Last30;
+        let mut seen = vec![c];
+        while let Some(n) = c.next() {
+            seen.push(n);
+            c = n;
+        }
+        assert_eq!(seen, [PeriodChoice::Last30, PeriodChoice::Last90, PeriodChoice::ThisQuarter, PeriodChoice::ThisYear]);
+        assert_eq!(range.next(), Some(PeriodChoice::Last30));
+    }
+
+    #[test]
+    fn typed_ranges() {
+        for text in ["2025-03-01..2025-03-31", " 2025-03-01 2025-03-31 ", "2025-03-01, 2025-03-31", "2025-03-01 .. 2025-03-31"] {
+            assert_eq!(Period::parse_range(text), Ok(march()), "{text}");
+        }
+        assert!(Period::parse_range("2025-03-31..2025-03-01").unwrap_err().contains("after it ends"));
+        assert!(Period::parse_range("2025-02-30..2025-03-01").unwrap_err().contains("is not a date"));
+        assert!(Period::parse_range("2025-03-01").unwrap_err().contains("not a range"));
+        assert!(Period::parse_range("").is_err());
+        assert!(Period::parse_range("2025-03-01..2025-03-02..2025-03-03").is_err());
     }
 
     #[test]

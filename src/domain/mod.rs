@@ -2,8 +2,11 @@
 
 pub mod ageing;
 pub mod bgnbd;
+pub mod care_figures;
 pub mod care_rules;
+pub mod conflict;
 pub mod forecast;
+pub mod history;
 pub mod ical;
 pub mod lifecycle;
 pub mod model;

@@ -1,5 +1,6 @@
 //! The customer's card: who they are, their value, and their story so far
-//! (contacts, recent interactions, open deals, open reminders and promises).
+//! (contacts, recent interactions, open deals, open reminders and promises),
+//! and, on a key, its history from the audit log: who changed what, when.
 
 use chrono::Local;
 use ratatui::Frame;
@@ -12,14 +13,58 @@ use super::widgets::{block, clean, fit};
 use super::{Effect, Env, Ui};
 use crate::app::Action;
 use crate::domain::ageing::{Ageing, ageing};
+use crate::domain::history::{Shown, field_changes};
 use crate::domain::model::{Contact, Customer, CustomerStatus, Deal, Interaction, Reminder, Tier};
 use crate::domain::money::Money;
 use crate::i18n::Txt;
 use crate::keymap::Context;
+use crate::repo::audit::AuditEntry;
 use crate::repo::promises::OpenPromise;
 
 /// How many recent interactions the card shows.
 const RECENT: usize = 30;
+/// How many history entries are read at a time.
+const HISTORY_PAGE: usize = 200;
+
+/// The history view: the audit log of the customer and its deals,
+/// contacts, reminders, promises and complaints, newest first.
+#[derive(Default)]
+struct History {
+    entries: Vec<AuditEntry>,
+    /// Whether more entries may be stored beyond those read.
+    more: bool,
+    /// Lines the entries take on screen (one per entry, one per field).
+    lines: u16,
+    scroll: u16,
+}
+
+impl History {
+    /// Reads the newest `at_least` entries (a page at least).
+    fn read(id: i64, at_least: usize, env: &Env) -> crate::repo::Result<History> {
+        let mut h = History::default();
+        h.entries = env.repo.history_of("customer", id, at_least.max(HISTORY_PAGE), 0)?;
+        h.more = h.entries.len() >= at_least.max(HISTORY_PAGE);
+        h.count();
+        Ok(h)
+    }
+
+    /// Reads the next page, if there may be one.
+    fn read_more(&mut self, id: i64, env: &Env) -> crate::repo::Result<()> {
+        if !self.more {
+            return Ok(());
+        }
+        let next = env.repo.history_of("customer", id, HISTORY_PAGE, self.entries.len())?;
+        self.more = next.len() >= HISTORY_PAGE;
+        self.entries.extend(next);
+        self.count();
+        Ok(())
+    }
+
+    fn count(&mut self) {
+        let n: usize = self.entries.iter().map(|e| 1 + field_changes(&e.changes).len()).sum();
+        self.lines = n.min(u16::MAX as usize) as u16;
+    }
+}
 
 #[derive(Default)]
 pub struct CardPane {
@@ -42,6 +87,8 @@ pub struct CardPane {
     body_lines: u16,
     body_height: u16,
     error: Option<String>,
+    /// The history view, when open.
+    history: Option<History>,
 }
 
 impl CardPane {
@@ -57,6 +104,7 @@ impl CardPane {
     pub fn open(&mut self, id: i64, env: &mut Env) {
         if self.customer_id() != Some(id) {
             self.scroll = 0;
+            self.history = None;
         }
         let r = &*env.repo;
         let loaded = (|| -> crate::repo::Result<()> {
@@ -74,6 +122,13 @@ impl CardPane {
             self.churn = r.churn_of(id).ok();
             self.points = r.points_balance(id)?;
             self.duplicates = r.duplicates_of(id)?;
+            if let Some(h) = &self.history {
+                // Keep the place; take in what changed meanwhile.
+                let scroll = h.scroll;
+                let mut fresh = History::read(id, h.entries.len(), env)?;
+                fresh.scroll = scroll.min(fresh.lines.saturating_sub(1));
+                self.history = Some(fresh);
+            }
             Ok(())
         })();
         self.error = loaded.err().map(|e| e.to_string());
@@ -99,6 +154,12 @@ impl CardPane {
                 _ => {}
             }
             return Effect::None;
+        }
+        if self.history.is_some() {
+            match self.handle_history(action, env) {
+                Effect::Ignored => {}
+                effect => return effect,
+            }
         }
         let max = self.body_lines.saturating_sub(self.body_height);
         match action {
@@ -166,12 +227,55 @@ impl CardPane {
                     .as_ref()
                     .map_or(Effect::None, |c| Effect::NewDeal(Some((c.id, c.name.clone())), 0));
             }
+            Action::History => {
+                let Some(id) = self.customer_id() else { return Effect::None };
+                match History::read(id, 0, env) {
+                    Ok(h) => self.history = Some(h),
+                    Err(e) => return Effect::Error(e.to_string()),
+                }
+            }
             Action::PinTier => {
                 let Some(c) = &self.customer else { return Effect::None };
                 self.pin_choice =
                     Some(c.tier_pin.and_then(|t| Tier::ALL.iter().position(|x| *x == t)).unwrap_or(Tier::ALL.len()));
             }
             _ => return Effect::Ignored,
+        }
+        Effect::None
+    }
+
+    /// Keys while the history is open: scrolling, and closing it. Others
+    /// are the card's (`Effect::Ignored`).
+    fn handle_history(&mut self, action: Action, env: &mut Env) -> Effect {
+        let id = self.customer_id();
+        let page = self.body_height.max(1);
+        let Some(h) = &mut self.history else { return Effect::Ignored };
+        let max = h.lines.saturating_sub(page);
+        match action {
+            Action::Up => h.scroll = h.scroll.saturating_sub(1),
+            Action::Down => h.scroll = (h.scroll + 1).min(max),
+            Action::PageUp => h.scroll = h.scroll.saturating_sub(page),
+            Action::PageDown => h.scroll = (h.scroll + page).min(max),
+            Action::First => h.scroll = 0,
+            Action::Last => h.scroll = max,
+            Action::History | Action::Back | Action::Cancel => {
+                self.history = None;
+                return Effect::None;
+            }
+            _ => return Effect::Ignored,
+        }
+        // Near the end of what was read: read on.
+        if h.more
+            && h.scroll + 2 * page >= h.lines
+            && let Some(id) = id
+        {
+            if let Err(e) = h.read_more(id, env) {
+                return Effect::Error(e.to_string());
+            }
+            if matches!(action, Action::PageDown | Action::Last) {
+                let max = h.lines.saturating_sub(page);
+                h.scroll = if action == Action::Last { max } else { h.scroll.min(max) };
+            }
         }
         Effect::None
     }
@@ -214,6 +318,13 @@ impl CardPane {
         f.render_widget(head_block, head_area);
         f.render_widget(Paragraph::new(self.header_lines(c, inner.width as usize, ui)), inner);
 
+        if self.history.is_some() {
+            self.draw_history(f, body_area, ui);
+            if let Some(choice) = self.pin_choice {
+                self.draw_pin_chooser(f, area, choice, ui);
+            }
+            return;
+        }
         let wide = body_area.width >= 120;
         let (left, right) = self.body_lines(ui, if wide { body_area.width / 2 } else { body_area.width });
         if wide {
@@ -252,6 +363,79 @@ impl CardPane {
             })
             .collect();
         f.render_widget(Paragraph::new(lines), inner);
+    }
+
+    /// The history view in `area`: one line per entry (when, who, what was
+    /// done to which record), then one per field: old → new.
+    fn draw_history(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+        let th = ui.theme;
+        let Some(h) = &self.history else { return };
+        let count = format!("{}{}", h.entries.len(), if h.more { "+" } else { "" });
+        let title = format!("{} ({count}) · {}", ui.t(Txt::HistoryTitle), ui.t(Txt::HistoryHint));
+        let b = block(&title, th, true);
+        let inner = b.inner(area);
+        let w = inner.width as usize;
+        let arrow = if th.ascii { "->" } else { "→" };
+        let mut lines: Vec<Line<'static>> = Vec::new();
+        if h.entries.is_empty() {
+            lines.push(Line::from(Span::styled(format!("  {}", ui.t(Txt::NoHistory)), th.dim())));
+        }
+        for e in &h.entries {
+            let when = e.at.with_timezone(&Local).format("%Y-%m-%d %H:%M");
+            let action = match e.action.as_str() {
+                "create" => ui.t(Txt::ActCreate).to_string(),
+                "update" => ui.t(Txt::ActUpdate).to_string(),
+                other => other.replace('_', " "),
+            };
+            let what = match e.entity.as_str() {
+                "customer" => ui.t(Txt::EntCustomer).to_string(),
+                other => {
+                    let name = match other {
+                        "deal" => ui.t(Txt::EntDeal),
+                        "contact" => ui.t(Txt::EntContact),
+                        "reminder" => ui.t(Txt::EntReminder),
+                        "promise" => ui.t(Txt::Promise),
+                        "case" => ui.t(Txt::Complaint),
+                        other => other,
+                    };
+                    format!("{name} #{}", e.entity_id)
+                }
+            };
+            let when = format!("{when}  ");
+            let rest = format!("{} · {action} {what}", e.agent);
+            lines.push(Line::from(vec![
+                Span::styled(when.clone(), th.dim()),
+                Span::styled(fit(&rest, w.saturating_sub(when.chars().count()), th), th.header()),
+            ]));
+            for c in field_changes(&e.changes) {
+                let show = |v: &Shown| match v {
+                    Shown::Empty => {
+                        if th.ascii {
+                            "-".to_string()
+                        } else {
+                            "–".to_string()
+                        }
+                    }
+                    Shown::Text(t) => t.clone(),
+                    Shown::Money(m) => m.to_string(),
+                    Shown::Time(t) => t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string(),
+                    Shown::Flag(b) => ui.t(if *b { Txt::Yes } else { Txt::No }).to_string(),
+                };
+                let field = if c.field.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}: ", Txt::field_name(&c.field, ui.lang))
+                };
+                let change = match &c.old {
+                    Some(old) => format!("{} {arrow} {}", show(old), show(&c.new)),
+                    None => show(&c.new),
+                };
+                lines.push(Line::raw(fit(&format!("    {field}{change}"), w, th)));
+            }
+        }
+        self.body_height = inner.height;
+        let scroll = h.scroll.min((lines.len() as u16).saturating_sub(inner.height));
+        f.render_widget(Paragraph::new(lines).scroll((scroll, 0)).block(b), area);
     }
 
     fn draw_body(&mut self, f: &mut Frame, area: Rect, lines: Vec<Line<'static>>, ui: &Ui) {

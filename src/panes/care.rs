@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::care_figures::CareFiguresView;
 use super::log_form::end_of_local_day;
 use super::widgets::{block, col, fit, scroll_top};
 use super::{Effect, Env, Ui};
@@ -14,7 +15,7 @@ use crate::app::Action;
 use crate::domain::model::{Case, Step4A};
 use crate::i18n::Txt;
 use crate::keymap::Context;
-use crate::repo::reminders::{Done, DueItem, DueSource};
+use crate::repo::reminders::{Done, DueFilter, DueItem, DueKind, DueSource};
 
 const WINDOW: usize = 200;
 
@@ -28,10 +29,14 @@ pub struct CarePane {
     height: usize,
     /// The complaints view, when open.
     complaints: Option<Complaints>,
+    /// The figures view (promises kept, complaint times), when open.
+    figures: Option<CareFiguresView>,
     /// The next 7 days instead of overdue and today.
     upcoming: bool,
     /// Only my items.
     mine: bool,
+    /// Only one kind of item.
+    kind: DueKind,
     error: Option<String>,
 }
 
@@ -52,6 +57,17 @@ fn median(mut v: Vec<i64>) -> Option<f64> {
     Some(if n % 2 == 1 { v[n / 2] as f64 } else { (v[n / 2 - 1] + v[n / 2]) as f64 / 2.0 })
 }
 
+/// How a kind filter reads in the title.
+fn kind_label(kind: DueKind, ui: &Ui) -> String {
+    match kind {
+        DueKind::All => String::new(),
+        DueKind::Source(DueSource::Reminder) => ui.t(Txt::DueReminders).to_string(),
+        DueKind::Source(DueSource::Promise) => ui.t(Txt::DuePromises).to_string(),
+        DueKind::Source(DueSource::Case) => ui.t(Txt::DueCases).to_string(),
+        DueKind::Reminder(k) => k.code().replace('_', " "),
+    }
+}
+
 impl CarePane {
     pub fn context(&self) -> Context {
         Context::Care
@@ -65,6 +81,11 @@ impl CarePane {
     fn until(&self, env: &Env) -> chrono::DateTime<chrono::Utc> {
         let days = if self.upcoming { 7 } else { 0 };
         end_of_local_day(env.today() + chrono::Duration::days(days))
+    }
+
+    /// Whose and which items the list shows.
+    fn filter(&self, env: &Env) -> DueFilter {
+        DueFilter { owner: self.mine.then(|| env.repo.agent().to_string()), kind: self.kind }
     }
 
     fn load_complaints(&mut self, env: &mut Env) {
@@ -90,13 +111,20 @@ impl CarePane {
         }
     }
 
+    /// A typed period for the figures view.
+    pub fn set_range(&mut self, text: &str, env: &mut Env) -> Result<(), String> {
+        self.figures.get_or_insert_with(CareFiguresView::default).set_range(text, env)
+    }
+
     pub fn reload(&mut self, env: &mut Env) {
+        if let Some(v) = &mut self.figures {
+            v.reload(env);
+        }
         if self.complaints.is_some() {
             self.load_complaints(env);
         }
         let until = self.until(env);
-        let owner = self.mine.then(|| env.repo.agent().to_string());
-        match env.repo.due_counts_for(until, owner.as_deref()) {
+        match env.repo.due_counts_for(until, &self.filter(env)) {
             Ok(c) => self.counts = c,
             Err(e) => self.error = Some(e.to_string()),
         }
@@ -116,8 +144,7 @@ impl CarePane {
         {
             let start = self.top.saturating_sub(WINDOW / 2);
             let until = self.until(env);
-            let owner = self.mine.then(|| env.repo.agent().to_string());
-            match env.repo.due_items_for(until, owner.as_deref(), start, WINDOW) {
+            match env.repo.due_items_for(until, &self.filter(env), start, WINDOW) {
                 Ok(items) => {
                     self.items = items;
                     self.window_start = start;
@@ -133,6 +160,17 @@ impl CarePane {
     }
 
     pub fn handle(&mut self, action: Action, env: &mut Env) -> Effect {
+        if action == Action::CareFigures || (self.figures.is_some() && action == Action::Back) {
+            if self.figures.take().is_none() {
+                let mut v = CareFiguresView::default();
+                v.reload(env);
+                self.figures = Some(v);
+            }
+            return Effect::None;
+        }
+        if let Some(v) = &mut self.figures {
+            return v.handle(action, env);
+        }
         if action == Action::Complaints || (self.complaints.is_some() && action == Action::Back) {
             if self.complaints.take().is_none() {
                 self.load_complaints(env);
@@ -184,6 +222,13 @@ impl CarePane {
                 self.reload(env);
                 return Effect::None;
             }
+            Action::FilterKind => {
+                self.kind = self.kind.next();
+                self.selected = 0;
+                self.top = 0;
+                self.reload(env);
+                return Effect::None;
+            }
             Action::FilterMine => {
                 self.mine = !self.mine;
                 self.selected = 0;
@@ -229,6 +274,16 @@ impl CarePane {
                         (if item.source == DueSource::Promise { Txt::Broken } else { Txt::Cancelled }).get(lang).into(),
                     ),
                     Err(e) => Effect::Error(e.to_string()),
+                };
+            }
+            Action::EditReminder => {
+                return match self.selected_item() {
+                    Some(i) if i.source == DueSource::Reminder => match env.repo.reminder(i.id) {
+                        Ok(r) => Effect::EditReminder(Box::new(r)),
+                        Err(e) => Effect::Error(e.to_string()),
+                    },
+                    Some(_) => Effect::Error(Txt::OnlyRemindersEdit.get(env.config.language()).to_string()),
+                    None => Effect::None,
                 };
             }
             Action::Snooze => {
@@ -306,22 +361,32 @@ impl CarePane {
     }
 
     pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+        if let Some(v) = &self.figures {
+            v.render(f, area, ui);
+            return;
+        }
         if self.complaints.is_some() {
             self.render_complaints(f, area, ui);
             return;
         }
         let th = ui.theme;
         let (r, p, c) = self.counts;
-        let mut title = format!(
-            "{} · {} · {r} {} · {p} {} · {c} {}",
-            ui.t(Txt::PaneCare),
-            ui.t(if self.upcoming { Txt::UpcomingTitle } else { Txt::DueTitle }),
-            ui.t(Txt::DueReminders),
-            ui.t(Txt::DuePromises),
-            ui.t(Txt::DueCases)
-        );
+        let mut title =
+            format!("{} · {}", ui.t(Txt::PaneCare), ui.t(if self.upcoming { Txt::UpcomingTitle } else { Txt::DueTitle }));
         if self.mine {
             title += &format!(" · {}", ui.t(Txt::FilterMine));
+        }
+        match self.kind {
+            DueKind::All => {
+                title += &format!(
+                    " · {r} {} · {p} {} · {c} {}",
+                    ui.t(Txt::DueReminders),
+                    ui.t(Txt::DuePromises),
+                    ui.t(Txt::DueCases)
+                )
+            }
+            // One kind: its name and its count only.
+            kind => title += &format!(" · {}: {}", kind_label(kind, ui), r + p + c),
         }
         let bl = block(&title, th, true);
         let inner = bl.inner(area);

@@ -35,6 +35,16 @@ impl ComplaintForm {
         }
     }
 
+    /// The focused field, when it holds prose (the title or the
+    /// description) that may be written in an external editor.
+    pub fn long_text_mut(&mut self) -> Option<&mut String> {
+        match self.focus {
+            0 => Some(&mut self.title),
+            2 => Some(&mut self.description),
+            _ => None,
+        }
+    }
+
     pub fn type_char(&mut self, c: char) {
         self.error = None;
         match self.focus {

@@ -102,6 +102,16 @@ impl LogForm {
         FIELDS[self.focus]
     }
 
+    /// The focused field, when it holds prose (the summary or the promise)
+    /// that may be written in an external editor.
+    pub fn long_text_mut(&mut self) -> Option<&mut String> {
+        match self.field() {
+            Field::Summary => Some(&mut self.summary),
+            Field::Promise => Some(&mut self.promise),
+            _ => None,
+        }
+    }
+
     fn text_mut(&mut self) -> Option<&mut String> {
         match self.field() {
             Field::Summary => Some(&mut self.summary),

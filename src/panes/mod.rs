@@ -3,14 +3,17 @@
 
 pub mod card;
 pub mod care;
+pub mod care_figures;
 pub mod close_form;
 pub mod complaint_form;
+pub mod conflict;
 pub mod customer_form;
 pub mod customers;
 pub mod deal_form;
 pub mod help;
 pub mod log_form;
 pub mod overlay;
+pub mod period;
 pub mod pipeline;
 pub mod pipeline_analysis;
 pub mod prompt_form;
@@ -95,12 +98,20 @@ pub enum Effect {
     AskTeamRange,
     /// The team view's range was typed.
     TeamRange(String),
+    /// Ask for the pipeline analysis's date range.
+    AskAnalysisRange,
+    /// The pipeline analysis's range was typed.
+    AnalysisRange(String),
     /// Ask for the board's text filter (starting from this text).
     AskBoardFilter(String),
     /// Money was entered: reload, recompute the pyramid beside the screen.
     SavedMoney(String),
     /// Open the reminder form for this customer.
     NewReminder(i64, String),
+    /// Write this text (the focused form field) in the external editor.
+    OpenEditor(String),
+    /// Open the reminder form on this reminder (care's edit).
+    EditReminder(Box<crate::domain::model::Reminder>),
     /// Open the transaction form for this customer.
     NewTransaction(i64, String),
     /// A customer was saved: reload, say so, and show their card.

@@ -32,18 +32,21 @@ pub enum Overlay {
 }
 
 impl Overlay {
-    pub fn type_char(&mut self, c: char, lang: Lang, env: &mut Env) {
+    /// A typed character. Usually text; while a form shows a conflict, its
+    /// choice (r reload, o overwrite), which may save and close the form.
+    pub fn type_char(&mut self, c: char, lang: Lang, env: &mut Env) -> Effect {
         match self {
             Overlay::Log(f) => f.type_char(c, lang),
-            Overlay::Snooze(f) => f.type_char(c),
-            Overlay::Deal(f) => f.type_char(c, env),
+            Overlay::Snooze(f) => return f.type_char(c, env),
+            Overlay::Deal(f) => return f.type_char(c, env),
             Overlay::Close(f) => f.type_char(c),
             Overlay::Prompt(f) => f.type_char(c),
             Overlay::Complaint(f) => f.type_char(c),
-            Overlay::Customer(f) => f.type_char(c),
+            Overlay::Customer(f) => return f.type_char(c, env),
             Overlay::Transaction(f) => f.type_char(c),
-            Overlay::Reminder(f) => f.type_char(c),
+            Overlay::Reminder(f) => return f.type_char(c, env),
         }
+        Effect::None
     }
 
     pub fn backspace(&mut self, env: &mut Env) {
@@ -60,7 +63,24 @@ impl Overlay {
         }
     }
 
+    /// The focused field of the form, when it holds prose that may be
+    /// written in an external editor (`$VISUAL` / `$EDITOR`).
+    pub fn long_text_mut(&mut self) -> Option<&mut String> {
+        match self {
+            Overlay::Log(f) => f.long_text_mut(),
+            Overlay::Complaint(f) => f.long_text_mut(),
+            Overlay::Reminder(f) => f.long_text_mut(),
+            _ => None,
+        }
+    }
+
     pub fn handle(&mut self, action: Action, env: &mut Env) -> Effect {
+        if action == Action::ExternalEditor {
+            return match self.long_text_mut() {
+                Some(text) => Effect::OpenEditor(text.clone()),
+                None => Effect::Ignored,
+            };
+        }
         match self {
             Overlay::Log(f) => f.handle(action, env),
             Overlay::Snooze(f) => f.handle(action, env),

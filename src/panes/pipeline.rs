@@ -11,6 +11,7 @@ use ratatui::widgets::Paragraph;
 use super::widgets::{block, fit};
 use super::{Effect, Env, Ui};
 use crate::app::Action;
+use crate::domain::forecast::{Period, PeriodChoice};
 use crate::domain::model::{Deal, DealStatus};
 use crate::domain::money::Money;
 use crate::domain::pipeline::{Stage, StageTotals, stage_totals};
@@ -36,6 +37,8 @@ pub struct PipelinePane {
     filter: BoardFilter,
     /// The analysis view, when open (computed when opened).
     analysis: Option<crate::domain::forecast::Analysis>,
+    /// The period the analysis covers (kept while the view is closed).
+    period: PeriodChoice,
     error: Option<String>,
 }
 
@@ -82,6 +85,32 @@ impl PipelinePane {
         self.reload(env);
     }
 
+    /// The analysis's period, as chosen.
+    pub fn analysis_period(&self) -> PeriodChoice {
+        self.period
+    }
+
+    /// Recomputes the analysis for the chosen period.
+    fn load_analysis(&mut self, env: &Env) -> Effect {
+        match super::pipeline_analysis::load(env, &self.stages, self.period) {
+            Ok(a) => {
+                self.analysis = Some(a);
+                Effect::None
+            }
+            Err(e) => Effect::Error(e),
+        }
+    }
+
+    /// A typed range for the analysis (`YYYY-MM-DD..YYYY-MM-DD`); an error
+    /// message, and the period unchanged, when it is not one.
+    pub fn set_analysis_range(&mut self, text: &str, env: &mut Env) -> Result<(), String> {
+        self.period = PeriodChoice::Range(Period::parse_range(text)?);
+        match self.load_analysis(env) {
+            Effect::Error(e) => Err(e),
+            _ => Ok(()),
+        }
+    }
+
     /// Moves the selected deal `step` stages and keeps it selected.
     fn move_selected(&mut self, step: isize, env: &mut Env) -> Effect {
         let lang = env.config.language();
@@ -112,17 +141,18 @@ impl PipelinePane {
             return Effect::Ignored;
         }
         if action == Action::Analysis || (self.analysis.is_some() && action == Action::Back) {
-            self.analysis = match self.analysis {
-                Some(_) => None,
-                None => match super::pipeline_analysis::load(env, &self.stages) {
-                    Ok(a) => Some(a),
-                    Err(e) => return Effect::Error(e),
-                },
-            };
-            return Effect::None;
+            if self.analysis.take().is_some() {
+                return Effect::None;
+            }
+            return self.load_analysis(env);
         }
         if self.analysis.is_some() {
-            return Effect::Ignored;
+            if action != Action::AnalysisPeriod {
+                return Effect::Ignored;
+            }
+            let Some(next) = self.period.next() else { return Effect::AskAnalysisRange };
+            self.period = next;
+            return self.load_analysis(env);
         }
         match action {
             Action::StageNext => return self.move_selected(1, env),
@@ -205,7 +235,7 @@ impl PipelinePane {
             title += &format!(" · {} {}", ui.t(Txt::SortedBy), ui.t(s));
         }
         if let Some(a) = &self.analysis {
-            super::pipeline_analysis::render(f, area, a, ui);
+            super::pipeline_analysis::render(f, area, a, self.period, ui);
             return;
         }
         let outer = block(&title, th, true);

@@ -1,4 +1,5 @@
-//! The pipeline's analysis view for the last 90 days: conversion from stage
+//! The pipeline's analysis view over a chosen period (the last 90 days, 30
+//! days, this quarter, this year or a typed range): conversion from stage
 //! to stage, win rate, days per stage, cycle time, lost reasons, and the
 //! weighted forecast by month of expected close drawn as bars.
 
@@ -9,17 +10,16 @@ use ratatui::widgets::Paragraph;
 
 use super::widgets::{block, col, fit};
 use super::{Env, Ui};
-use crate::domain::forecast::{Analysis, Period, analyse};
+use crate::domain::forecast::{Analysis, PeriodChoice, analyse};
 use crate::domain::pipeline::Stage;
 use crate::i18n::Txt;
 
-/// The period the view covers, ending today.
-pub const PERIOD_DAYS: u32 = 90;
-
-/// Reads and computes the analysis (on opening the view, not per frame).
-pub fn load(env: &Env, stages: &[Stage]) -> Result<Analysis, String> {
+/// Reads and computes the analysis over the period `choice` stands for as
+/// of today (on opening the view or choosing a period, not per frame). The
+/// same figures as `rapport report pipeline --from --to` for that period.
+pub fn load(env: &Env, stages: &[Stage], choice: PeriodChoice) -> Result<Analysis, String> {
     let today = env.today();
-    let period = Period::last_days(today, PERIOD_DAYS);
+    let period = choice.period(today);
     let histories = env.repo.deal_histories(&period).map_err(|e| e.to_string())?;
     let open = env.repo.open_deals_for_forecast().map_err(|e| e.to_string())?;
     Ok(analyse(stages, &env.config.pipeline.lost_reasons, period, today, &histories, &open))
@@ -33,9 +33,22 @@ fn days(d: Option<f64>) -> String {
     d.map(|d| format!("{d:.1}")).unwrap_or_else(|| "–".into())
 }
 
-pub fn render(f: &mut Frame, area: Rect, a: &Analysis, ui: &Ui) {
+/// The name of a period choice, for the title (`None` for a typed range:
+/// its dates say it all).
+fn choice_name(choice: PeriodChoice) -> Option<Txt> {
+    match choice {
+        PeriodChoice::Last30 => Some(Txt::Last30),
+        PeriodChoice::Last90 => Some(Txt::Last90),
+        PeriodChoice::ThisQuarter => Some(Txt::ThisQuarter),
+        PeriodChoice::ThisYear => Some(Txt::ThisYear),
+        PeriodChoice::Range(_) => None,
+    }
+}
+
+pub fn render(f: &mut Frame, area: Rect, a: &Analysis, choice: PeriodChoice, ui: &Ui) {
     let th = ui.theme;
-    let title = format!("{} · {} → {}", ui.t(Txt::Analysis), a.period.from(), a.period.to());
+    let name = choice_name(choice).map(|t| format!("{} · ", ui.t(t))).unwrap_or_default();
+    let title = format!("{} · {name}{} → {}", ui.t(Txt::Analysis), a.period.from(), a.period.to());
     let outer = block(&title, th, true);
     let inner = outer.inner(area);
     f.render_widget(outer, area);

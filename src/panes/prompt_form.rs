@@ -16,6 +16,8 @@ use crate::i18n::Txt;
 pub enum Purpose {
     BoardFilter,
     TeamRange,
+    /// The pipeline analysis's period.
+    AnalysisRange,
     Anticipate(Box<Case>),
     Satisfaction(Box<Case>),
 }
@@ -54,6 +56,7 @@ impl PromptForm {
         let result = match &self.purpose {
             Purpose::BoardFilter => return Effect::BoardFilter(text),
             Purpose::TeamRange => return Effect::TeamRange(text),
+            Purpose::AnalysisRange => return Effect::AnalysisRange(text),
             Purpose::Anticipate(c) => env
                 .repo
                 .tick_case_step(c.id, c.version, Step4A::Anticipate, Some(&text), env.now)
@@ -82,6 +85,7 @@ impl PromptForm {
         let (title, hint, subject) = match &self.purpose {
             Purpose::BoardFilter => (Txt::FilterTitle, Txt::FilterHint, None),
             Purpose::TeamRange => (Txt::RangeTitle, Txt::RangeHint, None),
+            Purpose::AnalysisRange => (Txt::RangeTitle, Txt::AnalysisRangeHint, None),
             Purpose::Anticipate(c) => (Txt::AnticipateTitle, Txt::AnticipateHint, Some(c)),
             Purpose::Satisfaction(c) => (Txt::SatisfactionTitle, Txt::SatisfactionHint, Some(c)),
         };

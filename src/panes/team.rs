@@ -4,19 +4,18 @@
 //! best of each column marked as its benchmark; and the competitors named
 //! on deals, won and lost against.
 
-use chrono::{Datelike, NaiveDate};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::period::Span4;
 use super::widgets::{block, col, fit, scroll_top};
 use super::{Effect, Env, Ui};
 use crate::app::Action;
-use crate::domain::forecast::Period;
 use crate::domain::model::Deal;
 use crate::domain::money::Money;
-use crate::domain::team::{Column, Competitor, Row, Targets, TeamView, competitors, leads, sort_rows, team_view};
+use crate::domain::team::{Column, Competitor, Row, TeamView, competitors, leads, sort_rows, team_view};
 use crate::i18n::Txt;
 use crate::keymap::Context;
 
@@ -30,16 +29,6 @@ enum Mode {
     Competitors,
 }
 
-/// The period the view covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Span4 {
-    ThisWeek,
-    #[default]
-    ThisMonth,
-    Last30Days,
-    /// A typed range.
-    Range(NaiveDate, NaiveDate),
-}
 
 #[derive(Default)]
 pub struct TeamPane {
@@ -96,50 +85,19 @@ impl TeamPane {
         Context::Team
     }
 
-    /// The period of the current span, as of `today`.
-    fn period(&self, today: NaiveDate) -> Period {
-        let p = match self.span {
-            Span4::ThisWeek => {
-                let monday = today - chrono::Duration::days(today.weekday().num_days_from_monday() as i64);
-                Period::new(monday, today)
-            }
-            Span4::ThisMonth => Period::new(today.with_day(1).unwrap_or(today), today),
-            Span4::Last30Days => Ok(Period::last_days(today, 30)),
-            Span4::Range(from, to) => Period::new(from, to),
-        };
-        p.unwrap_or_else(|_| Period::last_days(today, 30))
-    }
-
     /// A typed range "YYYY-MM-DD YYYY-MM-DD" (or "FROM..TO"); an error
     /// message when it is not one.
     pub fn set_range(&mut self, text: &str, env: &mut Env) -> Result<(), String> {
-        let parts: Vec<&str> = text
-            .split(|c: char| c.is_whitespace() || c == ',')
-            .flat_map(|p| p.split(".."))
-            .filter(|p| !p.is_empty())
-            .collect();
-        let parse = |s: &str| {
-            NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("\"{s}\" is not a date (YYYY-MM-DD)"))
-        };
-        let [from, to] = parts.as_slice() else {
-            return Err(Txt::RangeHint.get(env.config.language()).into());
-        };
-        let (from, to) = (parse(from)?, parse(to)?);
-        Period::new(from, to)?;
-        self.span = Span4::Range(from, to);
+        self.span = Span4::parse_range(text, env.config.language())?;
         self.reload(env);
         Ok(())
     }
 
     pub fn reload(&mut self, env: &mut Env) {
         let today = env.today();
-        let period = self.period(today);
+        let period = self.span.period(today);
         let t = &env.config.team;
-        let targets = Targets {
-            ack_hours: t.ack_target_hours,
-            close_days: t.close_target_days,
-            callback_on_date: t.callback_on_date,
-        };
+        let targets = t.targets();
         let r = &*env.repo;
         let loaded = (|| -> crate::repo::Result<()> {
             let inputs = r.team_inputs(&period, &targets)?;
@@ -178,12 +136,8 @@ impl TeamPane {
         let n = self.len();
         match action {
             Action::TeamPeriod => {
-                self.span = match self.span {
-                    Span4::ThisWeek => Span4::ThisMonth,
-                    Span4::ThisMonth => Span4::Last30Days,
-                    Span4::Last30Days => return Effect::AskTeamRange,
-                    Span4::Range(..) => Span4::ThisWeek,
-                };
+                let Some(next) = self.span.next() else { return Effect::AskTeamRange };
+                self.span = next;
                 self.reload(env);
             }
             Action::Open if self.mode == Mode::Competitors => {
@@ -229,12 +183,7 @@ impl TeamPane {
             Mode::Competitors => Txt::TeamCompetitors,
         };
         let sort = Column::ALL[self.sort % Column::ALL.len()];
-        let span = match self.span {
-            Span4::ThisWeek => ui.t(Txt::ThisWeek).to_string(),
-            Span4::ThisMonth => ui.t(Txt::ThisMonth).to_string(),
-            Span4::Last30Days => ui.t(Txt::Last30).to_string(),
-            Span4::Range(a, b) => format!("{a} → {b}"),
-        };
+        let span = self.span.label(ui);
         let mut title = format!("{} · {} · {span}", ui.t(Txt::PaneTeam), ui.t(mode));
         if matches!(self.mode, Mode::Agents | Mode::Teams) {
             title += &format!(" · {} {}", ui.t(Txt::SortedOn), ui.t(header(sort)));

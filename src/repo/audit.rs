@@ -52,4 +52,50 @@ impl Repo {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+
+    /// A window of one record's history, newest first. For a customer it
+    /// includes the history of its deals, contacts, reminders, promises and
+    /// complaints (each entry names its own entity and id).
+    pub fn history_of(&self, entity: &str, id: i64, limit: usize, offset: usize) -> Result<Vec<AuditEntry>> {
+        const COLS: &str = "id, at, agent, action, entity, entity_id, changes";
+        // One indexed lookup per kind of record, merged: never a scan of
+        // the whole log, however long it grows.
+        let sql = if entity == "customer" {
+            let related = [
+                ("deal", "deals"),
+                ("contact", "contacts"),
+                ("reminder", "reminders"),
+                ("promise", "promises"),
+                ("case", "cases"),
+            ]
+            .iter()
+            .map(|(e, table)| {
+                format!(
+                    " UNION ALL SELECT {COLS} FROM audit_log WHERE entity = '{e}'
+                       AND entity_id IN (SELECT id FROM {table} WHERE customer_id = ?2)"
+                )
+            })
+            .collect::<String>();
+            format!(
+                "SELECT {COLS} FROM (SELECT {COLS} FROM audit_log WHERE entity = ?1 AND entity_id = ?2{related})
+                 ORDER BY id DESC LIMIT ?3 OFFSET ?4"
+            )
+        } else {
+            format!(
+                "SELECT {COLS} FROM audit_log WHERE entity = ?1 AND entity_id = ?2 ORDER BY id DESC LIMIT ?3 OFFSET ?4"
+            )
+        };
+        let mut st = self.conn().prepare_cached(&sql)?;
+        let rows = st.query_map(params![entity, id, limit as i64, offset as i64], |r| {
+            Ok(AuditEntry {
+                at: from_ts(r.get(1)?),
+                agent: r.get(2)?,
+                action: r.get(3)?,
+                entity: r.get(4)?,
+                entity_id: r.get(5)?,
+                changes: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
 }

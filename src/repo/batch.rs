@@ -2,7 +2,7 @@
 
 use super::{Repo, Result, cases, contacts, customers, deals, interactions, promises, reminders, transactions};
 use crate::domain::model::{
-    DealStatus, NewCase, NewContact, NewCustomer, NewDeal, NewInteraction, NewPromise, NewReminder, NewTransaction,
+    DealStatus, NewCase, PromiseStatus, NewContact, NewCustomer, NewDeal, NewInteraction, NewPromise, NewReminder, NewTransaction,
 };
 
 /// A write transaction handed to [`Repo::batch`]'s closure.
@@ -59,6 +59,50 @@ impl Batch<'_> {
     }
     pub fn case(&self, c: &NewCase) -> Result<i64> {
         cases::insert_case(self.tx, self.agent, c)
+    }
+    /// A promise made by `agent` (demo data).
+    pub fn promise_by(&self, agent: &str, p: &NewPromise) -> Result<i64> {
+        promises::insert_promise(self.tx, agent, p)
+    }
+    /// Settles a promise as kept, late or broken at `at` (demo history).
+    pub fn settle_promise(&self, id: i64, status: PromiseStatus, at: chrono::DateTime<chrono::Utc>) -> Result<()> {
+        self.tx.execute(
+            "UPDATE promises SET status = ?2, done_at = ?3, version = version + 1 WHERE id = ?1",
+            rusqlite::params![id, status.code(), super::ts(at)],
+        )?;
+        Ok(())
+    }
+    /// A complaint owned by `agent` (demo data).
+    pub fn case_by(&self, agent: &str, c: &NewCase) -> Result<i64> {
+        cases::insert_case(self.tx, agent, c)
+    }
+    /// Ticks a complaint's 4A steps at the given times (the Anticipate one
+    /// with `note`) and closes it with a satisfaction when given (demo history).
+    pub fn case_progress(
+        &self,
+        id: i64,
+        steps: [Option<chrono::DateTime<chrono::Utc>>; 4],
+        note: Option<&str>,
+        closed: Option<(chrono::DateTime<chrono::Utc>, u8)>,
+    ) -> Result<()> {
+        let t = |x: Option<chrono::DateTime<chrono::Utc>>| x.map(super::ts);
+        self.tx.execute(
+            "UPDATE cases SET acknowledged_at = ?2, apologized_at = ?3, amended_at = ?4, anticipated_at = ?5,
+                 anticipate_note = ?6, status = CASE WHEN ?7 IS NULL THEN 'open' ELSE 'closed' END, closed_at = ?7,
+                 satisfaction = ?8, version = version + 1
+             WHERE id = ?1",
+            rusqlite::params![
+                id,
+                t(steps[0]),
+                t(steps[1]),
+                t(steps[2]),
+                t(steps[3]),
+                note,
+                t(closed.map(|c| c.0)),
+                closed.map(|c| c.1)
+            ],
+        )?;
+        Ok(())
     }
 }
 

@@ -43,6 +43,13 @@ impl Repo {
         )?)
     }
 
+    /// When each open complaint was opened (for their ages).
+    pub fn open_cases_opened_at(&self) -> Result<Vec<chrono::DateTime<Utc>>> {
+        let mut st = self.conn().prepare_cached("SELECT opened_at FROM cases WHERE status = 'open'")?;
+        let rows = st.query_map([], |r| Ok(from_ts(r.get(0)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// All open complaints.
     pub fn open_case_count(&self) -> Result<i64> {
         Ok(self.conn().query_row("SELECT count(*) FROM cases WHERE status = 'open'", [], |r| r.get(0))?)

@@ -121,6 +121,17 @@ pub(crate) fn move_deal(tx: &Transaction, agent: &str, id: i64, version: i64, m:
     Ok(())
 }
 
+/// One row of a deal's stage history: its creation (no `from_stage`), a
+/// move, or its closing as won or lost (with the reason given).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageChange {
+    pub from_stage: Option<String>,
+    pub to_stage: String,
+    pub at: chrono::DateTime<Utc>,
+    pub agent: String,
+    pub reason: Option<String>,
+}
+
 /// How the board's cards are ordered within a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CardSort {
@@ -323,6 +334,25 @@ impl Repo {
              WHERE d.status = 'open' AND d.customer_id = ?1 ORDER BY d.expected_close IS NULL, d.expected_close, d.id"
         ))?;
         let rows = st.query_map([customer_id], deal_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A deal's stage history, oldest first (rows written in the same
+    /// second keep their order).
+    pub fn stage_history(&self, deal_id: i64) -> Result<Vec<StageChange>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT from_stage, to_stage, changed_at, agent, reason FROM deal_stage_history
+             WHERE deal_id = ?1 ORDER BY changed_at, id",
+        )?;
+        let rows = st.query_map([deal_id], |r| {
+            Ok(StageChange {
+                from_stage: r.get(0)?,
+                to_stage: r.get(1)?,
+                at: from_ts(r.get(2)?),
+                agent: r.get(3)?,
+                reason: r.get(4)?,
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

@@ -172,16 +172,61 @@ fn sort_key(name: &str) -> String {
 /// Sort key, search text and phone digits of a customer who has no
 /// contacts yet: what [`customers::refresh_search`] would store, computed
 /// before the insert so a new row is written once instead of inserted and
-/// then rewritten (half the index work of a bulk load). The unit test below
-/// fails if the two ever disagree.
+/// then rewritten (half the index work of a bulk load). The unit tests below
+/// fail if the two ever disagree.
+///
+/// The common case (no control characters anywhere, a trimmed name) folds
+/// each part once, ASCII without Unicode tables, and joins the folded parts:
+/// folding works character by character and the " | " separators are
+/// plain starters, so that is the same text as folding the joined parts.
 fn new_customer_search(
     name: &str,
     company: Option<&str>,
     email: Option<&str>,
     phone: Option<&str>,
 ) -> (String, String, String) {
-    let text: Vec<&str> = [Some(name), company, email].into_iter().flatten().filter(|s| !s.is_empty()).collect();
-    (sort_key(name), fold(&sanitize(&text.join(" | "))), phone_digits(phone.unwrap_or("")))
+    let parts = || [Some(name), company, email].into_iter().flatten().filter(|s| !s.is_empty());
+    let digits = phone_digits(phone.unwrap_or(""));
+    if name.trim() != name || !parts().all(is_clean) {
+        let text: Vec<&str> = parts().collect();
+        return (sort_key(name), fold(&sanitize(&text.join(" | "))), digits);
+    }
+    let sort = fast_fold(name);
+    let mut search = String::with_capacity(name.len() + company.map_or(0, str::len) + email.map_or(0, str::len) + 6);
+    let mut first = true;
+    for (i, part) in [Some(name), company, email].into_iter().enumerate() {
+        let Some(part) = part.filter(|s| !s.is_empty()) else { continue };
+        if !std::mem::take(&mut first) {
+            search.push_str(" | ");
+        }
+        if i == 0 {
+            search.push_str(&sort);
+        } else {
+            fold_into(part, &mut search);
+        }
+    }
+    (sort, search, digits)
+}
+
+/// Whether [`sanitize`] leaves `s` as it is (no control characters, no
+/// bidi controls).
+fn is_clean(s: &str) -> bool {
+    s.chars().all(|c| {
+        !(c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}'))
+    })
+}
+
+/// [`fold`], without the Unicode tables for ASCII text.
+fn fast_fold(s: &str) -> String {
+    if s.is_ascii() { s.to_ascii_lowercase() } else { fold(s) }
+}
+
+fn fold_into(s: &str, out: &mut String) {
+    if s.is_ascii() {
+        out.extend(s.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        out.push_str(&fold(s));
+    }
 }
 
 /// One import in progress, inside its transaction; see [`Repo::import`].
@@ -198,6 +243,14 @@ pub struct Importer<'a> {
     claimed_transactions: Claimed,
     /// Customers whose search text needs rebuilding (their contacts changed).
     touched: BTreeSet<i64>,
+    /// The customer insert, prepared once: the hottest statement of a bulk
+    /// load, kept here rather than looked up in the statement cache by its
+    /// text on every row.
+    insert_customer: Option<rusqlite::Statement<'a>>,
+    /// Indexes dropped for a bulk load (their `CREATE INDEX` text), built
+    /// again before the import commits; see
+    /// [`Importer::defer_customer_indexes`].
+    deferred: Vec<String>,
 }
 
 impl<'a> Importer<'a> {
@@ -215,6 +268,8 @@ impl<'a> Importer<'a> {
             claimed_contacts: Claimed::default(),
             claimed_transactions: Claimed::default(),
             touched: BTreeSet::new(),
+            insert_customer: None,
+            deferred: Vec::new(),
         })
     }
 
@@ -292,7 +347,7 @@ impl<'a> Importer<'a> {
                     kind: Some(kind),
                     ..Default::default()
                 };
-                let id = self.insert_customer(&rec)?;
+                let id = self.insert_customer(&rec)?.ok_or_else(|| conflict(&rec))?;
                 Ok(Ok((id, true)))
             }
             ([(id, _)], _) | (_, [id]) => Ok(Ok((*id, false))),
@@ -308,6 +363,15 @@ impl<'a> Importer<'a> {
         if r.name.trim().is_empty() {
             return Err(RepoError::Invalid("a customer needs a name".into()));
         }
+        if self.max_customer == 0 {
+            // The base had no customers: the only rows a record can match
+            // are rows this import added, and only by external id (rows
+            // without one match older rows only). Insert first; the unique
+            // external id says when the file repeats one.
+            if let Some(id) = self.insert_customer(r)? {
+                return Ok(Applied::Added(id));
+            }
+        }
         let existing = match &r.external_id {
             Some(x) => self
                 .tx
@@ -317,7 +381,7 @@ impl<'a> Importer<'a> {
             None => self.match_customer(r)?,
         };
         let Some(id) = existing else {
-            return Ok(Applied::Added(self.insert_customer(r)?));
+            return Ok(Applied::Added(self.insert_customer(r)?.ok_or_else(|| conflict(r))?));
         };
         let old = self
             .tx
@@ -421,40 +485,94 @@ impl<'a> Importer<'a> {
         Ok(None)
     }
 
-    fn insert_customer(&mut self, r: &CustomerRecord) -> Result<i64> {
-        let flat = |c: &Cell<String>| c.clone().flatten();
-        let (company, email, phone) = (flat(&r.company), flat(&r.email), flat(&r.phone));
+    /// Inserts a new customer; `None` when a customer already has the
+    /// record's external id (nothing is written then).
+    fn insert_customer(&mut self, r: &CustomerRecord) -> Result<Option<i64>> {
+        fn text(c: &Cell<String>) -> Option<&str> {
+            c.as_ref().and_then(|v| v.as_deref())
+        }
+        let (company, email, phone) = (text(&r.company), text(&r.email), text(&r.phone));
         let name = r.name.trim();
-        let (sort, search, digits) = new_customer_search(name, company.as_deref(), email.as_deref(), phone.as_deref());
-        self.tx
-            .prepare_cached(
-                "INSERT INTO customers (external_id, kind, name, company, email, phone, city, country, owner, status,
-                     tier_pin, credit_limit, on_hold, vip_level, note, sort_key, search_text, phone_digits,
-                     created_at, updated_at)
+        let (sort, search, digits) = new_customer_search(name, company, email, phone);
+        let tx: &'a Transaction<'a> = self.tx;
+        let st = match &mut self.insert_customer {
+            Some(st) => st,
+            None => self.insert_customer.insert(tx.prepare(
+                // OR IGNORE: a repeated external id writes nothing (and,
+                // unlike an aborting insert, needs no statement journal).
+                "INSERT OR IGNORE INTO customers (external_id, kind, name, company, email, phone, city, country,
+                     owner, status, tier_pin, credit_limit, on_hold, vip_level, note, sort_key, search_text,
+                     phone_digits, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19)",
-            )?
-            .execute(params![
-                r.external_id,
-                r.kind.unwrap_or(CustomerKind::Individual).code(),
-                name,
-                company,
-                email,
-                phone,
-                flat(&r.city),
-                flat(&r.country),
-                flat(&r.owner),
-                r.status.unwrap_or(CustomerStatus::Active).code(),
-                r.tier_pin.flatten().map(|t| t.code()),
-                r.credit_limit.flatten().map(|m| m.0),
-                r.on_hold.unwrap_or(false),
-                flat(&r.vip_level),
-                flat(&r.note),
-                sort,
-                search,
-                digits,
-                self.now
-            ])?;
-        Ok(self.tx.last_insert_rowid())
+            )?),
+        };
+        let changed = st.execute(params![
+            r.external_id,
+            r.kind.unwrap_or(CustomerKind::Individual).code(),
+            name,
+            company,
+            email,
+            phone,
+            text(&r.city),
+            text(&r.country),
+            text(&r.owner),
+            r.status.unwrap_or(CustomerStatus::Active).code(),
+            r.tier_pin.flatten().map(|t| t.code()),
+            r.credit_limit.flatten().map(|m| m.0),
+            r.on_hold.unwrap_or(false),
+            text(&r.vip_level),
+            text(&r.note),
+            sort,
+            search,
+            digits,
+            self.now
+        ])?;
+        Ok((changed == 1).then(|| tx.last_insert_rowid()))
+    }
+
+    /// For a bulk load of customers into a base that has none yet: drops
+    /// the customers' sort index (name order: rows arrive in random order
+    /// of it, so keeping it up to date row by row costs a random b-tree
+    /// descent and page split per row), which the import then builds again
+    /// in one sorted pass just before it commits. It all happens inside the
+    /// import's transaction: other agents see the index all along, and an
+    /// import that fails or is rolled back (or a crash) leaves it as it was.
+    /// Does nothing if the base has customers (an import into it looks
+    /// customers up by name, which needs the index). Returns whether the
+    /// index was dropped.
+    pub fn defer_customer_indexes(&mut self) -> Result<bool> {
+        if self.max_customer != 0 || !self.deferred.is_empty() {
+            return Ok(false);
+        }
+        let indexes: Vec<(String, String)> = {
+            let mut st = self.tx.prepare(
+                "SELECT name, sql FROM sqlite_schema
+                 WHERE type = 'index' AND tbl_name = 'customers' AND name = 'customers_sort' AND sql IS NOT NULL",
+            )?;
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?
+        };
+        for (name, sql) in indexes {
+            self.tx.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+            self.deferred.push(sql);
+        }
+        Ok(!self.deferred.is_empty())
+    }
+
+    /// Builds the indexes [`Importer::defer_customer_indexes`] dropped.
+    fn rebuild_deferred(&mut self) -> Result<()> {
+        // The held statement refers to the table whose schema changes now.
+        self.insert_customer = None;
+        if self.deferred.is_empty() {
+            return Ok(());
+        }
+        // SQLite sorts in memory up to the page cache's size before it
+        // spills sorted runs to a temporary file: keep the two together
+        // within the memory budget (the import's cache is set back after).
+        self.tx.pragma_update(None, "cache_size", INDEX_BUILD_CACHE_KIB)?;
+        for sql in std::mem::take(&mut self.deferred) {
+            self.tx.execute_batch(&sql)?;
+        }
+        Ok(())
     }
 
     /// Adds or updates a contact of the customer the record names.
@@ -678,9 +796,20 @@ impl<'a> Importer<'a> {
     }
 }
 
+/// A customer insert that met an external id already taken, where the
+/// lookup just before found none: cannot happen inside the import's
+/// transaction, but is an error rather than a panic.
+fn conflict(r: &CustomerRecord) -> RepoError {
+    RepoError::Invalid(format!("customer external id {:?} is already taken", r.external_id.as_deref().unwrap_or("")))
+}
+
 /// The page cache during an import, as SQLite's `cache_size` (negative:
 /// KiB): 64 MiB.
 const IMPORT_CACHE_KIB: i64 = -65_536;
+
+/// The page cache (and so the sorter's memory) while deferred indexes are
+/// built: 16 MiB.
+const INDEX_BUILD_CACHE_KIB: i64 = -16_384;
 
 /// How an import ends.
 #[derive(Debug, Clone, PartialEq)]
@@ -729,6 +858,9 @@ impl Repo {
             let mut imp = Importer::new(&tx)?;
             let r = f(&mut imp)?;
             imp.refresh_touched()?;
+            if matches!(r.1, Finish::Commit(_)) {
+                imp.rebuild_deferred()?;
+            }
             r
         };
         match finish {

@@ -2,7 +2,7 @@
 //! complaint deadlines) that care's triage shows.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::json;
 
 use super::{Repo, RepoError, Result, audit, code, from_ts, ts};
@@ -53,12 +53,31 @@ pub(crate) fn insert_reminder(tx: &Transaction, agent: &str, r: &NewReminder) ->
     Ok(Some(id))
 }
 
+const REMINDER_SELECT: &str =
+    "SELECT r.id, r.customer_id, c.name, r.kind, r.due_at, r.note, r.owner, r.status, r.recurrence, r.version
+     FROM reminders r JOIN customers c ON c.id = r.customer_id";
+
+fn reminder_from_row(r: &rusqlite::Row) -> rusqlite::Result<Reminder> {
+    Ok(Reminder {
+        id: r.get(0)?,
+        customer_id: r.get(1)?,
+        customer_name: r.get(2)?,
+        kind: code(ReminderKind::parse, r.get(3)?)?,
+        due_at: from_ts(r.get(4)?),
+        note: r.get(5)?,
+        owner: r.get(6)?,
+        status: code(ReminderStatus::parse, r.get(7)?)?,
+        recurrence: r.get(8)?,
+        version: r.get(9)?,
+    })
+}
+
 /// Where a due item comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DueSource {
-    Reminder,
-    Promise,
-    Case,
+    Reminder = 0,
+    Promise = 1,
+    Case = 2,
 }
 
 /// One line of care's triage: something due for a customer.
@@ -76,6 +95,74 @@ pub struct DueItem {
     pub owner: Option<String>,
     /// The row's version when read, for the optimistic check on change.
     pub version: i64,
+}
+
+/// Which due items a list shows: all, one source (reminders, promises,
+/// complaints), or the reminders of one kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DueKind {
+    #[default]
+    All,
+    Source(DueSource),
+    Reminder(ReminderKind),
+}
+
+impl DueKind {
+    /// The next filter in the cycle a key steps through: all, reminders,
+    /// promises, complaints, then each kind of reminder, then all again.
+    pub fn next(self) -> DueKind {
+        let kinds: Vec<ReminderKind> = ReminderKind::ALL
+            .iter()
+            .copied()
+            .filter(|k| !matches!(k, ReminderKind::Promise | ReminderKind::Complaint))
+            .collect();
+        match self {
+            DueKind::All => DueKind::Source(DueSource::Reminder),
+            DueKind::Source(DueSource::Reminder) => DueKind::Source(DueSource::Promise),
+            DueKind::Source(DueSource::Promise) => DueKind::Source(DueSource::Case),
+            DueKind::Source(DueSource::Case) => DueKind::Reminder(kinds[0]),
+            DueKind::Reminder(k) => match kinds.iter().position(|x| *x == k) {
+                Some(i) if i + 1 < kinds.len() => DueKind::Reminder(kinds[i + 1]),
+                _ => DueKind::All,
+            },
+        }
+    }
+
+    fn source_code(self) -> Option<i64> {
+        match self {
+            DueKind::All => None,
+            DueKind::Source(s) => Some(s as i64),
+            DueKind::Reminder(_) => Some(DueSource::Reminder as i64),
+        }
+    }
+
+    fn reminder_kind(self) -> Option<&'static str> {
+        match self {
+            DueKind::Reminder(k) => Some(k.code()),
+            _ => None,
+        }
+    }
+
+    fn shows(self, source: DueSource) -> bool {
+        self.source_code().is_none_or(|c| c == source as i64)
+    }
+}
+
+/// A due list's filter: whose items (`None`: everyone's) and which kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DueFilter {
+    pub owner: Option<String>,
+    pub kind: DueKind,
+}
+
+/// A reminder's fields a person can change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReminderEdit {
+    pub kind: ReminderKind,
+    pub due_at: DateTime<Utc>,
+    pub note: String,
+    pub owner: Option<String>,
+    pub recurrence: Option<String>,
 }
 
 /// What marking a due item done did.
@@ -97,27 +184,20 @@ impl Repo {
         self.write(|tx, agent| insert_reminder(tx, agent, r))
     }
 
+    /// One reminder, or `NotFound`.
+    pub fn reminder(&self, id: i64) -> Result<Reminder> {
+        self.conn()
+            .query_row(&format!("{REMINDER_SELECT} WHERE r.id = ?1"), [id], reminder_from_row)
+            .optional()?
+            .ok_or(RepoError::NotFound { entity: "reminder", id })
+    }
+
     /// A customer's open (and snoozed) reminders, soonest first.
     pub fn open_reminders_of(&self, customer_id: i64) -> Result<Vec<Reminder>> {
-        let mut st = self.conn().prepare_cached(
-            "SELECT r.id, r.customer_id, c.name, r.kind, r.due_at, r.note, r.owner, r.status, r.recurrence, r.version
-             FROM reminders r JOIN customers c ON c.id = r.customer_id
-             WHERE r.customer_id = ?1 AND r.status IN ('open', 'snoozed') ORDER BY r.due_at, r.id",
-        )?;
-        let rows = st.query_map([customer_id], |r| {
-            Ok(Reminder {
-                id: r.get(0)?,
-                customer_id: r.get(1)?,
-                customer_name: r.get(2)?,
-                kind: code(ReminderKind::parse, r.get(3)?)?,
-                due_at: from_ts(r.get(4)?),
-                note: r.get(5)?,
-                owner: r.get(6)?,
-                status: code(ReminderStatus::parse, r.get(7)?)?,
-                recurrence: r.get(8)?,
-                version: r.get(9)?,
-            })
-        })?;
+        let mut st = self.conn().prepare_cached(&format!(
+            "{REMINDER_SELECT} WHERE r.customer_id = ?1 AND r.status IN ('open', 'snoozed') ORDER BY r.due_at, r.id"
+        ))?;
+        let rows = st.query_map([customer_id], reminder_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -125,14 +205,14 @@ impl Repo {
     /// snoozed), promises, and open complaints' deadlines; ordered by the
     /// customer's tier (Top first), then due time. A window of `limit` rows.
     pub fn due_items(&self, until: DateTime<Utc>, offset: usize, limit: usize) -> Result<Vec<DueItem>> {
-        self.due_items_for(until, None, offset, limit)
+        self.due_items_for(until, &DueFilter::default(), offset, limit)
     }
 
-    /// As [`Repo::due_items`], only `owner`'s items when given.
+    /// As [`Repo::due_items`], only the items `filter` lets through.
     pub fn due_items_for(
         &self,
         until: DateTime<Utc>,
-        owner: Option<&str>,
+        filter: &DueFilter,
         offset: usize,
         limit: usize,
     ) -> Result<Vec<DueItem>> {
@@ -153,11 +233,19 @@ impl Repo {
                  FROM cases k JOIN customers c ON c.id = k.customer_id
                  WHERE k.status = 'open' AND k.deadline_at < ?1
              )
-             WHERE ?4 IS NULL OR owner = ?4
+             WHERE (?4 IS NULL OR owner = ?4) AND (?5 IS NULL OR src = ?5) AND (?6 IS NULL OR kind = ?6)
              ORDER BY CASE tier WHEN 'top' THEN 0 WHEN 'growth' THEN 1 WHEN 'low' THEN 2 ELSE 3 END, due_at, src, id
              LIMIT ?2 OFFSET ?3",
         )?;
-        let rows = st.query_map(params![ts(until), limit as i64, offset as i64, owner], |r| {
+        let params = params![
+            ts(until),
+            limit as i64,
+            offset as i64,
+            filter.owner,
+            filter.kind.source_code(),
+            filter.kind.reminder_kind()
+        ];
+        let rows = st.query_map(params, |r| {
             Ok(DueItem {
                 source: match r.get::<_, i64>(0)? {
                     0 => DueSource::Reminder,
@@ -293,21 +381,74 @@ impl Repo {
 
     /// Counts of open items due before `until`: (reminders, promises, cases).
     pub fn due_counts(&self, until: DateTime<Utc>) -> Result<(i64, i64, i64)> {
-        self.due_counts_for(until, None)
+        self.due_counts_for(until, &DueFilter::default())
     }
 
-    /// As [`Repo::due_counts`], only `owner`'s items when given.
-    pub fn due_counts_for(&self, until: DateTime<Utc>, owner: Option<&str>) -> Result<(i64, i64, i64)> {
+    /// As [`Repo::due_counts`], only the items `filter` lets through (0 for
+    /// the sources it leaves out).
+    pub fn due_counts_for(&self, until: DateTime<Utc>, filter: &DueFilter) -> Result<(i64, i64, i64)> {
         let t = ts(until);
-        Ok(self.conn().query_row(
+        let owner = filter.owner.as_deref();
+        let (r, p, c): (i64, i64, i64) = self.conn().query_row(
             "SELECT (SELECT count(*) FROM reminders WHERE status IN ('open', 'snoozed') AND due_at < ?1
-                        AND (?2 IS NULL OR owner = ?2)),
+                        AND (?2 IS NULL OR owner = ?2) AND (?3 IS NULL OR kind = ?3)),
                     (SELECT count(*) FROM promises WHERE status = 'open' AND due_at < ?1
                         AND (?2 IS NULL OR agent = ?2)),
                     (SELECT count(*) FROM cases WHERE status = 'open' AND deadline_at < ?1
                         AND (?2 IS NULL OR owner = ?2))",
-            params![t, owner],
+            params![t, owner, filter.kind.reminder_kind()],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?)
+        )?;
+        let keep = |s: DueSource, n: i64| if filter.kind.shows(s) { n } else { 0 };
+        Ok((keep(DueSource::Reminder, r), keep(DueSource::Promise, p), keep(DueSource::Case, c)))
+    }
+
+    /// Saves edits to an open or snoozed reminder read at `version`; refused
+    /// with `Conflict` if someone changed it since (nothing written). The
+    /// audit entry holds the old and new value of each changed field.
+    /// Returns the new version.
+    pub fn update_reminder(&mut self, id: i64, version: i64, e: &ReminderEdit) -> Result<i64> {
+        if e.note.trim().is_empty() {
+            return Err(RepoError::Invalid("a reminder needs a note".into()));
+        }
+        if let Some(rec) = &e.recurrence {
+            Recurrence::parse(rec).map_err(RepoError::Invalid)?;
+        }
+        self.write(|tx, agent| {
+            let old = tx
+                .prepare_cached(&format!("{REMINDER_SELECT} WHERE r.id = ?1"))?
+                .query_row([id], reminder_from_row)
+                .optional()?
+                .ok_or(RepoError::NotFound { entity: "reminder", id })?;
+            if old.version != version || !matches!(old.status, ReminderStatus::Open | ReminderStatus::Snoozed) {
+                return Err(RepoError::Conflict { entity: "reminder", id });
+            }
+            tx.prepare_cached(
+                "UPDATE reminders SET kind = ?2, due_at = ?3, note = ?4, owner = ?5, recurrence = ?6,
+                 version = version + 1, updated_at = ?7 WHERE id = ?1",
+            )?
+            .execute(params![
+                id,
+                e.kind.code(),
+                ts(e.due_at),
+                e.note.trim(),
+                e.owner,
+                e.recurrence,
+                Utc::now().timestamp()
+            ])?;
+            let mut m = serde_json::Map::new();
+            let mut diff = |field: &str, a: serde_json::Value, b: serde_json::Value| {
+                if a != b {
+                    m.insert(field.to_string(), json!([a, b]));
+                }
+            };
+            diff("kind", json!(old.kind.code()), json!(e.kind.code()));
+            diff("due_at", json!(ts(old.due_at)), json!(ts(e.due_at)));
+            diff("note", json!(old.note), json!(e.note.trim()));
+            diff("owner", json!(old.owner), json!(e.owner));
+            diff("recurrence", json!(old.recurrence), json!(e.recurrence));
+            audit::record(tx, agent, "update", "reminder", id, serde_json::Value::Object(m))?;
+            Ok(version + 1)
+        })
     }
 }

@@ -3,9 +3,21 @@
 use chrono::{DateTime, Utc};
 
 use crate::config::{Config, Lang};
+use crate::domain::care_figures::{CareFigures, care_figures};
+use crate::domain::forecast::Period;
+use crate::domain::team::team_view;
 use crate::domain::care_rules::{Proposal, Rule, RuleSettings, proposals};
 use crate::i18n::Txt;
 use crate::repo::{Repo, Result};
+
+/// Care's figures over `period` (promises kept, complaint times), with open
+/// complaints aged and open items judged as of `now`.
+pub fn figures(repo: &Repo, config: &Config, period: Period, now: DateTime<Utc>) -> Result<CareFigures> {
+    let targets = config.team.targets();
+    let inputs = repo.team_inputs(&period, &targets)?;
+    let view = team_view(period, now, &targets, &config.team.teams, &inputs);
+    Ok(care_figures(&view, &repo.open_cases_opened_at()?, now))
+}
 
 /// The rules the config leaves on.
 pub fn enabled_rules(config: &Config) -> Vec<Rule> {

@@ -1,6 +1,7 @@
 //! The terminal side: setup and teardown, the panic hook, signals, and the
 //! event loop that draws only when something changed.
 
+mod editor;
 mod signals;
 mod terminal;
 
@@ -70,6 +71,13 @@ fn event_loop(app: &mut App, guard: &mut TerminalGuard, signals: &Signals) -> an
             },
             Ok(false) => {}
             Err(_) => return Ok(Exit::HungUp),
+        }
+        if let Some(text) = app.take_editor_request() {
+            guard.suspend()?;
+            let result = editor::edit(&text);
+            guard.resume()?;
+            app.editor_finished(result);
+            dirty = true;
         }
         dirty |= app.poll_jobs();
         if last_poll.elapsed() >= CHANGE_POLL {

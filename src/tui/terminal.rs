@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::cursor::{Hide, Show};
 use crossterm::terminal::{
-    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode,
-    enable_raw_mode,
+    BeginSynchronizedUpdate, Clear, ClearType, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
+    disable_raw_mode, enable_raw_mode,
 };
 use crossterm::{execute, queue};
 use ratatui::Terminal;
@@ -43,6 +43,26 @@ impl TerminalGuard {
         self.terminal.draw(f)?;
         queue!(self.terminal.backend_mut(), EndSynchronizedUpdate)?;
         self.terminal.backend_mut().flush()
+    }
+
+    /// Hands the terminal to another program (an editor): the normal
+    /// screen, cooked mode, the cursor shown.
+    pub fn suspend(&mut self) -> std::io::Result<()> {
+        self.terminal.backend_mut().flush()?;
+        restore_terminal();
+        Ok(())
+    }
+
+    /// Takes the terminal back after [`TerminalGuard::suspend`] and redraws
+    /// everything on the next frame. (Not `Terminal::clear`, which asks the
+    /// terminal for the cursor position: a round trip on a slow link.)
+    pub fn resume(&mut self) -> std::io::Result<()> {
+        enable_raw_mode()?;
+        ACTIVE.store(true, Ordering::SeqCst);
+        execute!(self.terminal.backend_mut(), EnterAlternateScreen, Hide, Clear(ClearType::All))?;
+        // A blank frame: the next real one then differs from it everywhere
+        // and is drawn whole.
+        self.draw(|f| f.render_widget(ratatui::widgets::Clear, f.area()))
     }
 
     pub fn autoresize(&mut self) -> std::io::Result<()> {

@@ -34,18 +34,25 @@ pub struct Spawn<'a> {
     cols: u16,
     rows: u16,
     config_dir: &'a Path,
+    env: Vec<(String, String)>,
 }
 
 impl<'a> Spawn<'a> {
     /// `rapport ARGS` in an 80×24 terminal, with `config_dir` as its
     /// (normally empty) configuration directory.
     pub fn new(config_dir: &'a Path, args: &[&str]) -> Spawn<'a> {
-        Spawn { args: args.iter().map(|s| s.to_string()).collect(), cols: 80, rows: 24, config_dir }
+        Spawn { args: args.iter().map(|s| s.to_string()).collect(), cols: 80, rows: 24, config_dir, env: Vec::new() }
     }
 
     pub fn size(mut self, cols: u16, rows: u16) -> Spawn<'a> {
         self.cols = cols;
         self.rows = rows;
+        self
+    }
+
+    /// One more environment variable for the program (`EDITOR`, say).
+    pub fn env(mut self, key: &str, value: &str) -> Spawn<'a> {
+        self.env.push((key.to_string(), value.to_string()));
         self
     }
 
@@ -89,6 +96,9 @@ impl Pty {
         cmd.env("RAPPORT_CONFIG_DIR", spec.config_dir);
         if let Some(path) = std::env::var_os("PATH") {
             cmd.env("PATH", path);
+        }
+        for (k, v) in &spec.env {
+            cmd.env(k, v);
         }
         cmd.cwd(spec.config_dir);
         let child = pair.slave.spawn_command(cmd).expect("spawn rapport in the pseudo-terminal");
