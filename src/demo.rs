@@ -21,6 +21,8 @@ use crate::domain::text::{fold, phone_digits};
 use crate::repo::batch::Batch;
 use crate::repo::{Repo, RepoError};
 
+pub mod scale;
+
 /// The agents demo customers, deals and reminders belong to.
 pub const AGENTS: &[&str] = &["alice", "bob", "chen", "dana"];
 

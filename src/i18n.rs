@@ -208,6 +208,37 @@ texts! {
     ErrNoteRequired => "Say what the reminder is for.", "请填写提醒内容。";
     ReminderSaved => "Reminder set.", "提醒已设置。";
     ReminderChanged => "Reminder changed.", "提醒已修改。";
+    FieldRole => "Role", "职务";
+    Duplicates => "Possible duplicates", "疑似重复客户";
+    Groups => "groups", "组";
+    DuplicatesHint => "↑/↓ group · ←/→ customer to keep · m merge the others into it · enter open · esc back", "↑/↓ 选组 · ←/→ 选择保留的客户 · m 将其余合并到该客户 · 回车 打开 · esc 返回";
+    NoDuplicates => "No customers share a phone or an email.", "没有客户共用电话或邮箱。";
+    Keep => "keep", "保留";
+    MergeInto => "Merge the others of this group into", "将本组其余客户合并到";
+    MergeConfirm => "m again to merge, any other key to cancel", "再按 m 合并，按其他键取消";
+    Merged => "Merged", "已合并";
+    RecordsMoved => "records moved", "条记录已转移";
+    FieldBirthday => "Birthday", "生日";
+    NewContact => "New contact", "新建联系人";
+    EditContact => "Edit contact", "编辑联系人";
+    ContactSaved => "Contact saved.", "联系人已保存。";
+    ContactArchived => "Contact archived (hidden, not deleted).", "联系人已归档（隐藏，未删除）。";
+    ContactRestored => "Contact restored.", "联系人已恢复。";
+    ErrBadBirthday => "Birthday: a date YYYY-MM-DD, or empty.", "生日：日期 YYYY-MM-DD，或留空。";
+    ContactFormHint => "tab next field · enter saves · esc cancels · birthday YYYY-MM-DD", "tab 下一字段 · 回车保存 · esc 取消 · 生日 YYYY-MM-DD";
+    TabOverview => "Overview", "概览";
+    TabTimeline => "Timeline", "时间线";
+    TabContacts => "Contacts", "联系人";
+    TabHint => "←/→ tabs", "←/→ 切换";
+    NoTimeline => "Nothing has happened with this customer yet.", "此客户还没有任何记录。";
+    ArchivedTag => "archived", "已归档";
+    ContactsHint => "n new · e edit · a archive/restore", "n 新建 · e 编辑 · a 归档/恢复";
+    EvCreated => "created", "创建";
+    EvMoved => "moved", "推进";
+    EvOpened => "opened", "登记";
+    EvClosed => "closed", "结案";
+    EvPromised => "promised", "承诺";
+    EvDue => "due", "到期";
     EditReminder => "Edit reminder", "编辑提醒";
     OnlyRemindersEdit => "Only reminders are edited here: a promise keeps what was promised, a complaint its deadline.", "此处只能编辑提醒：承诺保持原定内容，投诉保持期限。";
     CareFigures => "Figures", "统计";
@@ -445,6 +476,8 @@ impl Txt {
             "close_reason" | "reason" => Txt::FieldCloseReason,
             "due_at" => Txt::ColDue,
             "recurrence" => Txt::FieldRepeat,
+            "role" => Txt::FieldRole,
+            "birthday" => Txt::FieldBirthday,
             _ => return None,
         })
     }

@@ -1,5 +1,7 @@
 //! The shell side: subcommands as scripts and cron call them.
 
+mod pty;
+
 use assert_cmd::Command;
 
 fn rapport(dir: &tempfile::TempDir) -> Command {
@@ -122,4 +124,84 @@ fn the_audit_log_exports_who_changed_what() {
     assert_eq!(last["entity"], "customer");
     let changes: serde_json::Value = serde_json::from_str(last["changes"].as_str().unwrap()).unwrap();
     assert_eq!(changes["city"][1], "Québec");
+}
+
+#[test]
+fn completions_cover_the_subcommands_for_each_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    // A broken config must not break completions.
+    std::fs::write(dir.path().join("config.toml"), "[pyramid]\nwindow_dayz = 30\n").unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = rapport(&dir).args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(out.stderr.is_empty(), "{shell}: {}", String::from_utf8_lossy(&out.stderr));
+        let script = String::from_utf8(out.stdout).unwrap();
+        // fish spells a long option `-l db`.
+        let db_flag = if shell == "fish" { "-l db" } else { "--db" };
+        for word in ["import", "export", "backup", "completions", "customers", db_flag] {
+            assert!(script.contains(word), "{shell} script lacks {word}");
+        }
+        let path = dir.path().join(format!("rapport.{shell}"));
+        std::fs::write(&path, &script).unwrap();
+        // The shell itself must accept the script, where it is installed.
+        let check: &[&str] = match shell {
+            "bash" => &["-n"],
+            "zsh" => &["-n"],
+            _ => &["--no-execute"],
+        };
+        match std::process::Command::new(shell).args(check).arg(&path).output() {
+            Ok(o) => assert!(o.status.success(), "{shell} rejects its script: {}", String::from_utf8_lossy(&o.stderr)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && shell != "bash" => {
+                eprintln!("{shell} is not installed: syntax not checked");
+            }
+            Err(e) => panic!("cannot run {shell}: {e}"),
+        }
+    }
+    let out = rapport(&dir).args(["completions", "powershell"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bash"));
+}
+
+/// A customers CSV with `rows` rows.
+fn customers_csv(dir: &tempfile::TempDir, rows: usize) -> std::path::PathBuf {
+    let path = dir.path().join("customers.csv");
+    let mut text = String::from("external_id,name,email,phone\n");
+    for i in 0..rows {
+        text += &format!("c{i},Zoë Ångström {i},z{i}@example.com,+1 514 721 {i:04}\n");
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn import_progress_stays_off_a_piped_stderr_and_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = customers_csv(&dir, 12_000);
+    let out = rapport(&dir).args(["import", "customers"]).arg(&csv).arg("--db").arg(dir.path().join("a.db")).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.starts_with("customers from ") && stdout.contains("12000 added"), "{stdout}");
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(!stdout.contains('\r'));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(!stderr.contains("rows read") && !stderr.contains('\r'), "progress on a pipe: {stderr:?}");
+}
+
+#[test]
+fn import_progress_is_drawn_in_place_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    // The first progress line comes at row 10,000 whatever the speed.
+    let csv = customers_csv(&dir, 12_000);
+    let db = dir.path().join("a.db");
+    let args = ["import", "customers", csv.to_str().unwrap(), "--db", db.to_str().unwrap()];
+    let mut term = pty::Spawn::new(dir.path(), &args).start();
+    let status = term.wait_exit_within(std::time::Duration::from_secs(120));
+    assert!(status.success(), "{}", term.dump());
+    let raw = term.raw_text();
+    assert!(raw.contains("\r10,000 rows read, "), "no progress line: {}", term.dump());
+    assert!(raw.contains(" rows/s, ") && raw.contains("%\x1b[K"), "{}", term.dump());
+    // Cleared at the end: the summary is what stays on the screen.
+    assert!(raw.contains("\r\x1b[Kcustomers from "), "{}", term.dump());
+    let screen = term.screen();
+    assert!(screen.contains("12000 added") && !screen.contains("rows read"), "{screen}");
 }

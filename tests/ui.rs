@@ -753,9 +753,14 @@ fn team_competitors() {
         let mut d2 = d.clone();
         d2.competitors = Some("Acme CRM, 河马软件".into());
         app.repo.update_deal(&d2).unwrap();
-        app.repo
-            .move_deal(d.id, d.version + 1, "Lost", rapport::domain::model::DealStatus::Lost, Some("Price"))
-            .unwrap();
+        // Lost at the screen's clock, so the month's figures never depend on the day the test runs.
+        let lost = rapport::repo::deals::StageMove {
+            to_stage: "Lost",
+            status: rapport::domain::model::DealStatus::Lost,
+            reason: Some("Price"),
+            at: common::now(),
+        };
+        app.repo.move_deal_as(d.id, d.version + 1, &lost).unwrap();
         app.reload_all();
         press(app, KeyCode::Char('5'));
         for _ in 0..3 {
@@ -1130,4 +1135,178 @@ fn the_history_scrolls_newest_first_and_closes() {
     assert!(all.windows(2).all(|w| w[0].at >= w[1].at), "{all:?}");
     assert!(all.iter().any(|e| e.entity == "contact") && all.iter().any(|e| e.entity == "deal"));
     assert!(all.iter().all(|e| e.entity != "interaction" && e.entity != "transaction"));
+}
+
+/// Opens the card of the one customer matching `query`.
+fn open_card(app: &mut App, query: &str) {
+    press(app, KeyCode::Char('/'));
+    type_text(app, query);
+    press(app, KeyCode::Enter);
+    assert!(app.card.customer_id().is_some(), "no card for {query:?}");
+}
+
+#[test]
+fn card_timeline_tab() {
+    snapshot_all("card_timeline", |app| {
+        open_card(app, "zoe");
+        press(app, KeyCode::Right);
+    });
+}
+
+#[test]
+fn card_contacts_tab() {
+    snapshot_all("card_contacts", |app| {
+        open_card(app, "acme");
+        press(app, KeyCode::Right);
+        press(app, KeyCode::Right);
+    });
+}
+
+#[test]
+fn contacts_are_added_edited_and_archived_from_the_card() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    open_card(&mut app, "acme");
+    let id = app.card.customer_id().unwrap();
+    let before = app.repo.all_contacts_of(id).unwrap().len();
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Char('n'));
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("New contact · Acme"), "{screen}");
+    type_text(&mut app, "Dr. Åsa Öberg");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "CTO");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "+46 8 555 0101");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "1980-02-30");
+    press(&mut app, KeyCode::Enter);
+    assert!(text(&draw(&mut app, 80, 24)).contains("Birthday: a date YYYY-MM-DD"), "an impossible date is refused");
+    assert_eq!(app.repo.all_contacts_of(id).unwrap().len(), before, "nothing half-saved");
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    type_text(&mut app, "29");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none());
+    let all = app.repo.all_contacts_of(id).unwrap();
+    let asa = all.iter().find(|k| k.name == "Dr. Åsa Öberg").unwrap().clone();
+    assert_eq!((asa.role.as_deref(), asa.birthday), (Some("CTO"), chrono::NaiveDate::from_ymd_opt(1980, 2, 29)));
+    // The caller's number now finds the customer.
+    assert_eq!(app.repo.customers_by_phone("+46855501 01").unwrap().len(), 1);
+    // Select her and edit the role; then archive her.
+    let at = all.iter().position(|k| k.id == asa.id).unwrap();
+    for _ in 0..at {
+        press(&mut app, KeyCode::Down);
+    }
+    press(&mut app, KeyCode::Char('e'));
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("Edit contact") && screen.contains("Dr. Åsa Öberg"), "{screen}");
+    press(&mut app, KeyCode::Tab);
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, "CEO");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.repo.contact(asa.id).unwrap().role.as_deref(), Some("CEO"));
+    press(&mut app, KeyCode::Char('a'));
+    assert!(app.repo.contact(asa.id).unwrap().archived);
+    assert!(text(&draw(&mut app, 100, 30)).contains("(archived)"));
+    assert!(app.repo.contacts_of(id).unwrap().iter().all(|k| k.id != asa.id));
+    press(&mut app, KeyCode::Char('a'));
+    assert!(!app.repo.contact(asa.id).unwrap().archived, "restored");
+}
+
+#[test]
+fn the_timeline_tab_scrolls_through_a_long_story() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    open_card(&mut app, "zoe");
+    let id = app.card.customer_id().unwrap();
+    app.repo
+        .batch(|b| {
+            for i in 0..1_000 {
+                b.interaction(&rapport::domain::model::NewInteraction {
+                    customer_id: id,
+                    channel: rapport::domain::model::Channel::Email,
+                    direction: rapport::domain::model::Direction::Outbound,
+                    summary: format!("newsletter {i:04}"),
+                    outcome: rapport::domain::model::Outcome::NoAnswer,
+                    occurred_at: common::now() - chrono::Duration::days(400) + chrono::Duration::hours(i),
+                    duration_secs: None,
+                })?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    app.reload_all();
+    press(&mut app, KeyCode::Right);
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("[Timeline]"), "{screen}");
+    assert!(!screen.contains("newsletter 0000"), "the oldest is far below");
+    press(&mut app, KeyCode::End);
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("newsletter 0000"), "End reaches the oldest entry:\n{screen}");
+    press(&mut app, KeyCode::Home);
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(!screen.contains("newsletter 0000") && screen.contains("Call back about the quote"), "{screen}");
+}
+
+/// A second record of Zoë: same phone written differently, one call logged on it.
+fn zoe_twice(app: &mut App) -> (i64, i64) {
+    let zoe = app.repo.search_customers("zoe", 0, 1).unwrap()[0].id;
+    let mut twin = rapport::domain::model::NewCustomer::named(rapport::domain::model::CustomerKind::Individual, "Zoe Angstrom");
+    twin.phone = Some("514 721 4711".into());
+    let twin = app.repo.create_customer(&twin).unwrap();
+    app.repo
+        .log_interaction(&rapport::domain::model::NewInteraction {
+            customer_id: twin,
+            channel: rapport::domain::model::Channel::Call,
+            direction: rapport::domain::model::Direction::Inbound,
+            summary: "Called from the second record".into(),
+            outcome: rapport::domain::model::Outcome::Resolved,
+            occurred_at: common::now() - chrono::Duration::hours(1),
+            duration_secs: None,
+        }, None)
+        .unwrap();
+    app.reload_all();
+    (zoe, twin)
+}
+
+#[test]
+fn duplicates_view() {
+    snapshot_all("duplicates", |app| {
+        zoe_twice(app);
+        press(app, KeyCode::Char('M'));
+    });
+}
+
+#[test]
+fn duplicates_are_merged_from_the_list_after_a_confirmation() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    let (zoe, twin) = zoe_twice(&mut app);
+    press(&mut app, KeyCode::Char('M'));
+    let screen = text(&draw(&mut app, 100, 30));
+    assert!(screen.contains("Possible duplicates · 1 groups"), "{screen}");
+    assert!(screen.contains(&format!("#{twin} Zoe Angstrom")), "{screen}");
+    // Keep the first (the original); one m only asks.
+    press(&mut app, KeyCode::Char('m'));
+    let screen = text(&draw(&mut app, 100, 30));
+    assert!(screen.contains(&format!("into #{zoe} Zoë Ångström?")), "{screen}");
+    assert_eq!(app.repo.customer(twin).unwrap().status, rapport::domain::model::CustomerStatus::Active);
+    // Any other key cancels; m m merges.
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Char('m'));
+    press(&mut app, KeyCode::Char('m'));
+    let screen = text(&draw(&mut app, 100, 30));
+    assert!(screen.contains(&format!("Merged #{twin} → #{zoe}")), "{screen}");
+    assert!(screen.contains("No customers share a phone or an email."), "{screen}");
+    assert_eq!(app.repo.customer(twin).unwrap().status, rapport::domain::model::CustomerStatus::Archived);
+    let calls = app.repo.recent_interactions(zoe, 50).unwrap();
+    assert!(calls.iter().any(|i| i.summary == "Called from the second record"), "the call moved: {calls:?}");
+    // Esc: back to the list.
+    press(&mut app, KeyCode::Esc);
+    assert!(text(&draw(&mut app, 100, 30)).contains("matches"));
 }

@@ -111,6 +111,10 @@ pub enum Action {
     EditReminder,
     /// Care: the promise-kept rate and complaint times over a period, or back to today.
     CareFigures,
+    /// Customer list: possible duplicates (shared phone or email), or back to the list.
+    Duplicates,
+    /// Duplicates: merge the others of the group into the chosen customer (press twice).
+    Merge,
     /// Form: write the focused long text (summary, note, description) in $VISUAL / $EDITOR.
     ExternalEditor,
     /// Card: enter a transaction (sale, payment, refund, ...).
@@ -195,6 +199,8 @@ impl Action {
         Action::EditReminder,
         Action::CareFigures,
         Action::ExternalEditor,
+        Action::Duplicates,
+        Action::Merge,
         Action::NewTransaction,
         Action::LiftHold,
         Action::History,

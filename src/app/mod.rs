@@ -28,6 +28,7 @@ use crate::panes::overlay::Overlay;
 use crate::panes::pipeline::PipelinePane;
 use crate::panes::prompt_form::{PromptForm, Purpose};
 use crate::panes::pyramid::PyramidPane;
+use crate::panes::contact_form::ContactForm;
 use crate::panes::reminder_form::ReminderForm;
 use crate::panes::snooze_form::SnoozeForm;
 use crate::panes::team::TeamPane;
@@ -569,6 +570,8 @@ impl App {
                 self.overlay = Some(Overlay::Reminder(ReminderForm::new(id, &name, self.repo.agent())));
             }
             Effect::OpenEditor(text) => self.editor_request = Some(text),
+            Effect::NewContact(id, name) => self.overlay = Some(Overlay::Contact(ContactForm::new(id, &name))),
+            Effect::EditContact(c, name) => self.overlay = Some(Overlay::Contact(ContactForm::edit(*c, &name))),
             Effect::EditReminder(r) => self.overlay = Some(Overlay::Reminder(ReminderForm::edit(*r))),
             Effect::NewTransaction(id, name) => {
                 self.overlay = Some(Overlay::Transaction(TransactionForm::new(id, &name)));

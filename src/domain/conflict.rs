@@ -3,7 +3,7 @@
 //! compared as lists of named field values (a stable code per field), so
 //! the same three-way comparison serves customers, deals and reminders.
 
-use super::model::{Customer, Deal, Reminder};
+use super::model::{Contact, Customer, Deal, Reminder};
 
 /// A record's fields as `(code, value)` pairs, in display order. Values are
 /// compared as text; an absent value is the empty text.
@@ -96,6 +96,18 @@ pub fn deal_fields(d: &Deal) -> Fields {
         ("stage", d.stage.clone()),
         ("status", d.status.code().to_string()),
         ("close_reason", text(&d.close_reason)),
+    ]
+}
+
+/// A contact's fields.
+pub fn contact_fields(c: &Contact) -> Fields {
+    vec![
+        ("name", c.name.trim().to_string()),
+        ("role", text(&c.role)),
+        ("phone", text(&c.phone)),
+        ("email", text(&c.email)),
+        ("birthday", c.birthday.map(|b| b.to_string()).unwrap_or_default()),
+        ("status", if c.archived { "archived" } else { "active" }.to_string()),
     ]
 }
 

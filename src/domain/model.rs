@@ -249,6 +249,8 @@ pub struct Contact {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub birthday: Option<NaiveDate>,
+    /// Archived contacts are hidden from the card's overview, never deleted.
+    pub archived: bool,
     pub version: i64,
 }
 

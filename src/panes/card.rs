@@ -20,11 +20,53 @@ use crate::i18n::Txt;
 use crate::keymap::Context;
 use crate::repo::audit::AuditEntry;
 use crate::repo::promises::OpenPromise;
+use crate::repo::timeline::{Cursor, Entry, Event};
 
 /// How many recent interactions the card shows.
 const RECENT: usize = 30;
 /// How many history entries are read at a time.
 const HISTORY_PAGE: usize = 200;
+/// How many timeline entries are read at a time.
+const TIMELINE_PAGE: usize = 300;
+
+/// The card's tabs: everything at a glance, the whole story, the contacts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Tab {
+    #[default]
+    Overview,
+    Timeline,
+    Contacts,
+}
+
+const TABS: [Tab; 3] = [Tab::Overview, Tab::Timeline, Tab::Contacts];
+
+/// The timeline tab: entries read so far, newest first, a page at a time.
+#[derive(Default)]
+struct Timeline {
+    entries: Vec<Entry>,
+    more: bool,
+    scroll: usize,
+}
+
+impl Timeline {
+    /// The newest `at_least` entries (a page at least).
+    fn read(id: i64, at_least: usize, env: &Env) -> crate::repo::Result<Timeline> {
+        let n = at_least.max(TIMELINE_PAGE);
+        let entries = env.repo.timeline(id, Cursor::START, n)?;
+        Ok(Timeline { more: entries.len() >= n, entries, scroll: 0 })
+    }
+
+    /// Reads on until `need` entries are in, or the story ends.
+    fn read_to(&mut self, id: i64, need: usize, env: &Env) -> crate::repo::Result<()> {
+        while self.more && self.entries.len() < need {
+            let after = self.entries.last().map_or(Cursor::START, |e| e.cursor);
+            let next = env.repo.timeline(id, after, TIMELINE_PAGE)?;
+            self.more = next.len() >= TIMELINE_PAGE;
+            self.entries.extend(next);
+        }
+        Ok(())
+    }
+}
 
 /// The history view: the audit log of the customer and its deals,
 /// contacts, reminders, promises and complaints, newest first.
@@ -89,6 +131,11 @@ pub struct CardPane {
     error: Option<String>,
     /// The history view, when open.
     history: Option<History>,
+    tab: Tab,
+    timeline: Option<Timeline>,
+    /// Every contact, archived ones too (the contacts tab).
+    all_contacts: Vec<Contact>,
+    contact_sel: usize,
 }
 
 impl CardPane {
@@ -105,6 +152,9 @@ impl CardPane {
         if self.customer_id() != Some(id) {
             self.scroll = 0;
             self.history = None;
+            self.tab = Tab::Overview;
+            self.timeline = None;
+            self.contact_sel = 0;
         }
         let r = &*env.repo;
         let loaded = (|| -> crate::repo::Result<()> {
@@ -122,6 +172,19 @@ impl CardPane {
             self.churn = r.churn_of(id).ok();
             self.points = r.points_balance(id)?;
             self.duplicates = r.duplicates_of(id)?;
+            match self.tab {
+                Tab::Overview => {}
+                Tab::Timeline => {
+                    let (n, scroll) = self.timeline.as_ref().map_or((0, 0), |t| (t.entries.len(), t.scroll));
+                    let mut t = Timeline::read(id, n, env)?;
+                    t.scroll = scroll.min(t.entries.len().saturating_sub(1));
+                    self.timeline = Some(t);
+                }
+                Tab::Contacts => {
+                    self.all_contacts = r.all_contacts_of(id)?;
+                    self.contact_sel = self.contact_sel.min(self.all_contacts.len().saturating_sub(1));
+                }
+            }
             if let Some(h) = &self.history {
                 // Keep the place; take in what changed meanwhile.
                 let scroll = h.scroll;
@@ -160,6 +223,26 @@ impl CardPane {
                 Effect::Ignored => {}
                 effect => return effect,
             }
+        }
+        if matches!(action, Action::Left | Action::Right) {
+            let at = TABS.iter().position(|t| *t == self.tab).unwrap_or(0);
+            let step = if action == Action::Right { 1 } else { TABS.len() - 1 };
+            self.tab = TABS[(at + step) % TABS.len()];
+            self.reload(env);
+            return Effect::None;
+        }
+        match self.tab {
+            Tab::Timeline => {
+                if let effect @ (Effect::None | Effect::Error(_)) = self.handle_timeline(action, env) {
+                    return effect;
+                }
+            }
+            Tab::Contacts => {
+                if let Some(effect) = self.handle_contacts(action, env) {
+                    return effect;
+                }
+            }
+            Tab::Overview => {}
         }
         let max = self.body_lines.saturating_sub(self.body_height);
         match action {
@@ -244,6 +327,72 @@ impl CardPane {
         Effect::None
     }
 
+    /// Scrolling the timeline (reading on near the end); `Effect::Ignored`
+    /// for keys that are the card's.
+    fn handle_timeline(&mut self, action: Action, env: &mut Env) -> Effect {
+        let Some(id) = self.customer_id() else { return Effect::Ignored };
+        let page = self.body_height.saturating_sub(1).max(1) as usize;
+        let Some(t) = &mut self.timeline else { return Effect::Ignored };
+        let target = match action {
+            Action::Up => t.scroll.saturating_sub(1),
+            Action::Down => t.scroll + 1,
+            Action::PageUp => t.scroll.saturating_sub(page),
+            Action::PageDown => t.scroll + page,
+            Action::First => 0,
+            Action::Last => usize::MAX,
+            _ => return Effect::Ignored,
+        };
+        // Read on so the target and a page beyond it are in.
+        let need = target.saturating_add(2 * page);
+        if let Err(e) = t.read_to(id, need, env) {
+            return Effect::Error(e.to_string());
+        }
+        t.scroll = target.min(t.entries.len().saturating_sub(page));
+        Effect::None
+    }
+
+    /// Keys of the contacts tab: choosing one, new, edit, archive or
+    /// restore. `None` for keys that are the card's.
+    fn handle_contacts(&mut self, action: Action, env: &mut Env) -> Option<Effect> {
+        let c = self.customer.as_ref()?;
+        let (id, name) = (c.id, c.name.clone());
+        let n = self.all_contacts.len();
+        let selected = self.all_contacts.get(self.contact_sel).cloned();
+        let lang = env.config.language();
+        Some(match action {
+            Action::Up => {
+                self.contact_sel = self.contact_sel.saturating_sub(1);
+                Effect::None
+            }
+            Action::Down => {
+                self.contact_sel = (self.contact_sel + 1).min(n.saturating_sub(1));
+                Effect::None
+            }
+            Action::NewDeal | Action::NewCustomer => Effect::NewContact(id, name),
+            Action::EditCustomer | Action::Open => match selected {
+                Some(k) => Effect::EditContact(Box::new(k), name),
+                None => Effect::NewContact(id, name),
+            },
+            Action::Archive => {
+                let Some(mut k) = selected else { return Some(Effect::None) };
+                k.archived = !k.archived;
+                let text = if k.archived { Txt::ContactArchived } else { Txt::ContactRestored };
+                match env.repo.update_contact(&k) {
+                    Ok(_) => {
+                        self.open(id, env);
+                        // Archived contacts sort last: the selection follows this one.
+                        if let Some(at) = self.all_contacts.iter().position(|x| x.id == k.id) {
+                            self.contact_sel = at;
+                        }
+                        Effect::Saved(text.get(lang).into())
+                    }
+                    Err(e) => Effect::Error(e.to_string()),
+                }
+            }
+            _ => return None,
+        })
+    }
+
     /// Keys while the history is open: scrolling, and closing it. Others
     /// are the card's (`Effect::Ignored`).
     fn handle_history(&mut self, action: Action, env: &mut Env) -> Effect {
@@ -325,6 +474,25 @@ impl CardPane {
             }
             return;
         }
+        let [tabs_area, body_area] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(body_area);
+        f.render_widget(Paragraph::new(self.tab_bar(tabs_area.width as usize, ui)), tabs_area);
+        match self.tab {
+            Tab::Overview => {}
+            Tab::Timeline => {
+                self.draw_timeline(f, body_area, ui);
+                if let Some(choice) = self.pin_choice {
+                    self.draw_pin_chooser(f, area, choice, ui);
+                }
+                return;
+            }
+            Tab::Contacts => {
+                self.draw_contacts(f, body_area, ui);
+                if let Some(choice) = self.pin_choice {
+                    self.draw_pin_chooser(f, area, choice, ui);
+                }
+                return;
+            }
+        }
         let wide = body_area.width >= 120;
         let (left, right) = self.body_lines(ui, if wide { body_area.width / 2 } else { body_area.width });
         if wide {
@@ -340,6 +508,96 @@ impl CardPane {
         if let Some(choice) = self.pin_choice {
             self.draw_pin_chooser(f, area, choice, ui);
         }
+    }
+
+    /// " Overview │ Timeline │ Contacts    ←/→ tabs", the current one marked.
+    fn tab_bar(&self, w: usize, ui: &Ui) -> Line<'static> {
+        let th = ui.theme;
+        let sep = if th.ascii { " | " } else { " │ " };
+        let mut spans = vec![Span::raw(" ")];
+        for (i, t) in TABS.iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::styled(sep, th.dim()));
+            }
+            let name = ui.t(match t {
+                Tab::Overview => Txt::TabOverview,
+                Tab::Timeline => Txt::TabTimeline,
+                Tab::Contacts => Txt::TabContacts,
+            });
+            if *t == self.tab {
+                spans.push(Span::styled(format!("[{name}]"), th.selected()));
+            } else {
+                spans.push(Span::raw(name.to_string()));
+            }
+        }
+        let used: usize = spans.iter().map(|s| crate::domain::text::width(&s.content)).sum();
+        let hint = format!("   {}", ascii_arrows(ui.t(Txt::TabHint), th.ascii));
+        if used + crate::domain::text::width(&hint) <= w {
+            spans.push(Span::styled(hint, th.dim()));
+        }
+        Line::from(spans)
+    }
+
+    /// The whole story, newest first, one line per entry.
+    fn draw_timeline(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+        let th = ui.theme;
+        let b = block("", th, false);
+        let inner = b.inner(area);
+        f.render_widget(b, area);
+        self.body_height = inner.height;
+        let w = inner.width as usize;
+        let Some(t) = &self.timeline else { return };
+        let mut lines: Vec<Line<'static>> = Vec::new();
+        if t.entries.is_empty() {
+            lines.push(Line::from(Span::styled(format!("  {}", ui.t(Txt::NoTimeline)), th.dim())));
+        }
+        for e in t.entries.iter().skip(t.scroll).take(inner.height as usize) {
+            let when = e.at.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string();
+            let (kind, text, style) = timeline_text(&e.event, ui);
+            lines.push(Line::from(vec![
+                Span::styled(format!("{when}  "), th.dim()),
+                Span::styled(super::widgets::col(&kind, 16, th), style),
+                Span::raw(fit(&ascii_arrows(&text, th.ascii), w.saturating_sub(when.chars().count() + 18), th)),
+            ]));
+        }
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+
+    /// Every contact, archived ones marked; the selected one highlighted.
+    fn draw_contacts(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+        let th = ui.theme;
+        let title = format!("{} ({}) · {}", ui.t(Txt::Contacts), self.all_contacts.len(), ui.t(Txt::ContactsHint));
+        let b = block(&title, th, false);
+        let inner = b.inner(area);
+        f.render_widget(b, area);
+        self.body_height = inner.height;
+        let w = inner.width as usize;
+        let mut lines: Vec<Line<'static>> = Vec::new();
+        if self.all_contacts.is_empty() {
+            lines.push(Line::from(Span::styled(format!("  {}", ui.t(Txt::NoContacts)), th.dim())));
+        }
+        let height = inner.height as usize;
+        let top = super::widgets::scroll_top(0, self.contact_sel, height.max(1));
+        for (i, k) in self.all_contacts.iter().enumerate().skip(top).take(height) {
+            let sel = i == self.contact_sel;
+            let mut s = format!("{} {}", if sel { th.cursor() } else { " " }, k.name);
+            for part in [k.role.as_deref(), k.phone.as_deref(), k.email.as_deref()].into_iter().flatten() {
+                s += &format!(" · {part}");
+            }
+            if let Some(bd) = k.birthday {
+                s += &format!(" · {}", bd.format("%Y-%m-%d"));
+            }
+            if k.archived {
+                s += &format!(" ({})", ui.t(Txt::ArchivedTag));
+            }
+            let style = match (sel, k.archived) {
+                (true, _) => th.selected(),
+                (false, true) => th.dim(),
+                _ => Style::default(),
+            };
+            lines.push(Line::from(Span::styled(fit(&s, w, th), style)));
+        }
+        f.render_widget(Paragraph::new(lines), inner);
     }
 
     fn draw_pin_chooser(&self, f: &mut Frame, area: Rect, choice: usize, ui: &Ui) {
@@ -643,4 +901,72 @@ impl CardPane {
         right.extend(money);
         (left, right)
     }
+}
+
+/// One timeline entry as (kind column, text, style of the kind).
+fn timeline_text(e: &Event, ui: &Ui) -> (String, String, Style) {
+    let th = ui.theme;
+    let opt = |s: &Option<String>| s.as_deref().map(|s| format!(" · {s}")).unwrap_or_default();
+    match e {
+        Event::Interaction { channel, direction, summary, outcome, agent } => {
+            let arrow = match direction {
+                crate::domain::model::Direction::Inbound => "<-",
+                crate::domain::model::Direction::Outbound => "->",
+            };
+            (
+                format!("{} {arrow}", ui.t(Txt::channel(*channel))),
+                format!("{summary} · {} · {agent}", ui.t(Txt::outcome(*outcome))),
+                Style::default(),
+            )
+        }
+        Event::Transaction { kind, amount, reference } => {
+            (kind.code().replace('_', " "), format!("{amount}{}", opt(reference)), th.dim())
+        }
+        Event::DealMove { title, amount, from, to, reason, agent } => {
+            let what = match from {
+                None => format!("{} · {to}", ui.t(Txt::EvCreated)),
+                Some(f) => format!("{f} → {to}"),
+            };
+            (
+                ui.t(Txt::EntDeal).to_lowercase(),
+                format!("{title} ({}) · {what}{} · {agent}", amount.short(), opt(reason)),
+                th.header(),
+            )
+        }
+        Event::CaseOpened { title, severity, owner } => (
+            ui.t(Txt::Complaint).to_string(),
+            format!("{} ({}): {title}{}", ui.t(Txt::EvOpened), severity.code(), opt(owner)),
+            th.alert(),
+        ),
+        Event::CaseClosed { title, satisfaction, owner } => (
+            ui.t(Txt::Complaint).to_string(),
+            format!(
+                "{}: {title}{}{}",
+                ui.t(Txt::EvClosed),
+                satisfaction.map(|s| format!(" · {s}/5")).unwrap_or_default(),
+                opt(owner)
+            ),
+            th.ok(),
+        ),
+        Event::Reminder { kind, note, status, owner } => (
+            kind.code().replace('_', " "),
+            format!("{note} ({}){}", status.code(), opt(owner)),
+            Style::default(),
+        ),
+        Event::Promise { text, due_at, status, agent } => (
+            ui.t(Txt::Promise).to_string(),
+            format!(
+                "{text} · {} {} ({}) · {agent}",
+                ui.t(Txt::EvDue),
+                due_at.with_timezone(&Local).format("%Y-%m-%d"),
+                status.code()
+            ),
+            Style::default(),
+        ),
+    }
+}
+
+/// Arrows as ASCII (`->`, `<-`) when the terminal draws ASCII only.
+fn ascii_arrows(s: &str, ascii: bool) -> String {
+    if ascii { s.replace('→', "->").replace('←', "<-") } else { s.to_string() }
 }

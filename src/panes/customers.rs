@@ -7,6 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::duplicates::DuplicatesView;
 use super::widgets::{block, col as cell, scroll_top};
 use super::{Effect, Env, Ui};
 use crate::app::Action;
@@ -36,6 +37,8 @@ pub struct CustomersPane {
     pub archived: bool,
     /// Only customers in this lifecycle stage.
     pub lifecycle: Option<Stage>,
+    /// The possible-duplicates view, when open.
+    duplicates: Option<DuplicatesView>,
     error: Option<String>,
 }
 
@@ -46,6 +49,9 @@ impl CustomersPane {
 
     /// Re-reads the count and the window (after a change in the base).
     pub fn reload(&mut self, env: &mut Env) {
+        if let Some(v) = &mut self.duplicates {
+            v.reload(env);
+        }
         self.loaded_query = None;
         self.refresh(env);
     }
@@ -99,6 +105,20 @@ impl CustomersPane {
     }
 
     pub fn handle(&mut self, action: Action, env: &mut Env) -> Effect {
+        if !self.typing && (action == Action::Duplicates || (self.duplicates.is_some() && action == Action::Back)) {
+            if self.duplicates.take().is_none() {
+                let mut v = DuplicatesView::default();
+                v.reload(env);
+                self.duplicates = Some(v);
+            }
+            return Effect::None;
+        }
+        if action == Action::Search {
+            self.duplicates = None;
+        }
+        if let Some(v) = &mut self.duplicates {
+            return v.handle(action, env);
+        }
         let page = self.height.max(1);
         match action {
             Action::Up => self.move_to(self.selected.saturating_sub(1), env),
@@ -174,6 +194,10 @@ impl CustomersPane {
     }
 
     pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+        if let Some(v) = &self.duplicates {
+            v.render(f, area, ui);
+            return;
+        }
         let th = ui.theme;
         let [search_area, list_area] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
 

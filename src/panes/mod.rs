@@ -6,10 +6,12 @@ pub mod care;
 pub mod care_figures;
 pub mod close_form;
 pub mod complaint_form;
+pub mod contact_form;
 pub mod conflict;
 pub mod customer_form;
 pub mod customers;
 pub mod deal_form;
+pub mod duplicates;
 pub mod help;
 pub mod log_form;
 pub mod overlay;
@@ -108,6 +110,10 @@ pub enum Effect {
     SavedMoney(String),
     /// Open the reminder form for this customer.
     NewReminder(i64, String),
+    /// The contact form: a new contact of (customer id, name).
+    NewContact(i64, String),
+    /// The contact form on this contact (of the named customer).
+    EditContact(Box<crate::domain::model::Contact>, String),
     /// Write this text (the focused form field) in the external editor.
     OpenEditor(String),
     /// Open the reminder form on this reminder (care's edit).

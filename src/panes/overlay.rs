@@ -12,6 +12,7 @@ use super::customer_form::CustomerForm;
 use super::deal_form::DealForm;
 use super::log_form::LogForm;
 use super::prompt_form::PromptForm;
+use super::contact_form::ContactForm;
 use super::reminder_form::ReminderForm;
 use super::snooze_form::SnoozeForm;
 use super::transaction_form::TransactionForm;
@@ -29,6 +30,7 @@ pub enum Overlay {
     Customer(Box<CustomerForm>),
     Transaction(TransactionForm),
     Reminder(ReminderForm),
+    Contact(ContactForm),
 }
 
 impl Overlay {
@@ -45,6 +47,7 @@ impl Overlay {
             Overlay::Customer(f) => return f.type_char(c, env),
             Overlay::Transaction(f) => f.type_char(c),
             Overlay::Reminder(f) => return f.type_char(c, env),
+            Overlay::Contact(f) => return f.type_char(c, env),
         }
         Effect::None
     }
@@ -60,6 +63,7 @@ impl Overlay {
             Overlay::Customer(f) => f.backspace(),
             Overlay::Transaction(f) => f.backspace(),
             Overlay::Reminder(f) => f.backspace(),
+            Overlay::Contact(f) => f.backspace(),
         }
     }
 
@@ -91,6 +95,7 @@ impl Overlay {
             Overlay::Customer(f) => f.handle(action, env),
             Overlay::Transaction(f) => f.handle(action, env),
             Overlay::Reminder(f) => f.handle(action, env),
+            Overlay::Contact(f) => f.handle(action, env),
         }
     }
 
@@ -105,6 +110,7 @@ impl Overlay {
             Overlay::Customer(o) => o.render(f, area, ui),
             Overlay::Transaction(o) => o.render(f, area, ui),
             Overlay::Reminder(o) => o.render(f, area, ui),
+            Overlay::Contact(o) => o.render(f, area, ui),
         }
     }
 }

@@ -2,6 +2,10 @@
 //! weighted total; cards with customer, amount, expected close and days in
 //! stage; stalled and late deals marked in words, not colour alone. Narrow
 //! terminals show fewer columns and scroll to the selected one.
+//!
+//! Columns may hold tens of thousands of deals: each keeps only a window of
+//! cards around those in view, re-read from the base when the selection
+//! leaves it; the headers' counts and totals come from one grouped query.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -19,18 +23,53 @@ use crate::i18n::Txt;
 use crate::keymap::Context;
 use crate::repo::deals::{BoardFilter, CardSort, StageMove};
 
-/// Cards read per column (largest first).
-const CARDS: usize = 100;
 /// The narrowest a column may be drawn.
 const MIN_COL: u16 = 26;
+/// Lines per card.
+const CARD_LINES: usize = 4;
+/// Cards that fit in a column until a frame says otherwise.
+const DEFAULT_ROOM: usize = 12;
+
+/// The cards of one column that are loaded: the `offset`-th card of the
+/// column (in its order) and those after it.
+#[derive(Default)]
+struct Window {
+    offset: usize,
+    cards: Vec<Deal>,
+}
+
+impl Window {
+    fn get(&self, k: usize) -> Option<&Deal> {
+        self.cards.get(k.checked_sub(self.offset)?)
+    }
+
+    fn holds(&self, range: std::ops::Range<usize>) -> bool {
+        range.start >= self.offset && range.end <= self.offset + self.cards.len()
+    }
+}
+
+/// Cards that fit in a column drawn `height` rows high (borders and the two
+/// header lines take 4).
+fn room_for(height: u16) -> usize {
+    (height as usize).saturating_sub(4) / CARD_LINES
+}
+
+/// The first card drawn when card `sel` is selected and `room` fit.
+fn first_shown(sel: usize, room: usize) -> usize {
+    sel.saturating_sub(room.saturating_sub(1))
+}
 
 #[derive(Default)]
 pub struct PipelinePane {
     stages: Vec<Stage>,
     totals: Vec<StageTotals>,
-    cards: Vec<Vec<Deal>>,
+    /// Per column, the cards loaded.
+    cards: Vec<Window>,
     col: usize,
+    /// Per column, the selected card's place in the column.
     card: Vec<usize>,
+    /// Cards that fit in a column, as the last frame drew them (0: none yet).
+    room: usize,
     first_col: usize,
     won_lost: (i64, i64, Money),
     stall_days: i64,
@@ -59,20 +98,44 @@ impl PipelinePane {
         let r = &*env.repo;
         let loaded = (|| -> crate::repo::Result<()> {
             self.totals = stage_totals(&self.stages, &r.open_deal_groups_where(&self.filter)?);
-            self.cards = self
-                .stages
-                .iter()
-                .map(|s| r.board_column(&s.name, &self.filter, 0, CARDS))
-                .collect::<Result<_, _>>()?;
             self.won_lost = r.closed_deal_counts()?;
             Ok(())
         })();
         self.error = loaded.err().map(|e| e.to_string());
-        self.card.resize(self.stages.len(), 0);
-        for (i, c) in self.card.iter_mut().enumerate() {
-            *c = (*c).min(self.cards.get(i).map_or(0, |v| v.len().saturating_sub(1)));
+        let n = self.stages.len();
+        self.card.resize(n, 0);
+        self.cards.clear();
+        self.cards.resize_with(n, Window::default);
+        for i in 0..n {
+            self.card[i] = self.card[i].min(self.count(i).saturating_sub(1));
+            self.load_window(i, env);
         }
-        self.col = self.col.min(self.stages.len().saturating_sub(1));
+        self.col = self.col.min(n.saturating_sub(1));
+    }
+
+    /// Deals in column `i` (as its header counts them).
+    fn count(&self, i: usize) -> usize {
+        self.totals.get(i).map_or(0, |t| t.count as usize)
+    }
+
+    fn room(&self) -> usize {
+        if self.room == 0 { DEFAULT_ROOM } else { self.room }
+    }
+
+    /// Makes sure the cards column `i` shows are loaded: if not, reads the
+    /// ones in view with a view's worth on either side.
+    fn load_window(&mut self, i: usize, env: &Env) {
+        let (count, room) = (self.count(i), self.room());
+        let first = first_shown(self.card[i], room);
+        let (start, end) = (first.min(count), (first + room).min(count));
+        if self.cards[i].holds(start..end) {
+            return;
+        }
+        let offset = start.saturating_sub(room);
+        match env.repo.board_column(&self.stages[i].name, &self.filter, offset, 3 * room) {
+            Ok(cards) => self.cards[i] = Window { offset, cards },
+            Err(e) => self.error = Some(e.to_string()),
+        }
     }
 
     fn selected_deal(&self) -> Option<&Deal> {
@@ -127,11 +190,13 @@ impl PipelinePane {
             self.reload(env);
             return Effect::Error(e.to_string());
         }
-        self.reload(env);
+        // The selection follows the deal to its place in the next column.
+        let rank = env.repo.deal(d.id).and_then(|moved| env.repo.board_rank(&moved, &self.filter));
         self.col = to as usize;
-        if let Some(k) = self.cards.get(self.col).and_then(|c| c.iter().position(|x| x.id == d.id)) {
+        if let Ok(k) = rank {
             self.card[self.col] = k;
         }
+        self.reload(env);
         Effect::Saved(format!("{} {stage}", Txt::Moved.get(lang)))
     }
 
@@ -186,7 +251,7 @@ impl PipelinePane {
             }
             _ => {}
         }
-        let len = self.cards.get(self.col).map_or(0, Vec::len);
+        let len = self.count(self.col);
         let c = &mut self.card[self.col];
         match action {
             Action::Left => self.col = self.col.saturating_sub(1),
@@ -203,6 +268,7 @@ impl PipelinePane {
             }
             _ => return Effect::Ignored,
         }
+        self.load_window(self.col, env);
         Effect::None
     }
 
@@ -257,6 +323,8 @@ impl PipelinePane {
         }
         self.first_col = self.first_col.min(n - visible);
         let cols = Layout::horizontal(vec![Constraint::Ratio(1, visible as u32); visible]).split(inner);
+        // Remembered for the next window read (rendering never queries).
+        self.room = room_for(inner.height).max(1);
         for (slot, i) in (self.first_col..self.first_col + visible).enumerate() {
             self.draw_column(f, cols[slot], i, ui);
         }
@@ -288,17 +356,17 @@ impl PipelinePane {
                 th.header(),
             )),
         ];
-        let cards = self.cards.get(i).map(Vec::as_slice).unwrap_or(&[]);
-        if cards.is_empty() {
+        let window = self.cards.get(i);
+        if self.count(i) == 0 || window.is_none_or(|w| w.cards.is_empty()) {
             lines.push(Line::from(Span::styled(ui.t(Txt::NoDealsInStage), th.dim())));
         }
-        let per_card = 4usize;
-        let room = (inner.height as usize).saturating_sub(2) / per_card;
+        let room = room_for(area.height);
         let sel = self.card.get(i).copied().unwrap_or(0);
-        let first = if room == 0 { sel } else { sel.saturating_sub(room.saturating_sub(1)) };
+        let first = first_shown(sel, room);
         let today = ui.today();
         let now = ui.now;
-        for (k, d) in cards.iter().enumerate().skip(first).take(room.max(1)) {
+        let shown = (first..first + room.max(1)).map_while(|k| Some((k, window?.get(k)?)));
+        for (k, d) in shown {
             let selected = focused && k == sel;
             let style = if selected { th.selected() } else { Default::default() };
             let days = (now - d.stage_changed_at).num_days().max(0);

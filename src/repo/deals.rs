@@ -156,6 +156,21 @@ pub struct BoardFilter {
 }
 
 impl BoardFilter {
+    /// The deals (and, when the text filter needs them, their customers)
+    /// the board reads from, as `d` and `c`.
+    fn from(&self) -> &'static str {
+        if self.text.trim().is_empty() { "deals d" } else { "deals d JOIN customers c ON c.id = d.customer_id" }
+    }
+
+    /// The column's order, as the `deals_board_*` indexes hold it.
+    fn order(&self) -> &'static str {
+        match self.sort {
+            CardSort::Amount => "d.amount DESC, d.id",
+            CardSort::CloseDate => "d.expected_close IS NULL, d.expected_close, d.id",
+            CardSort::Age => "d.stage_changed_at, d.id",
+        }
+    }
+
     fn condition(&self) -> (String, Vec<String>) {
         let mut cond = String::new();
         let mut args = Vec::new();
@@ -216,9 +231,10 @@ impl Repo {
     /// Open deals passing `filter`, summed per (stage, probability override).
     pub fn open_deal_groups_where(&self, filter: &BoardFilter) -> Result<Vec<DealGroup>> {
         let (cond, args) = filter.condition();
+        // Without a text filter, an index-only scan of `deals_board_totals`.
+        let from = filter.from();
         let mut st = self.conn().prepare_cached(&format!(
-            "SELECT d.stage, d.probability_pct, count(*), sum(d.amount) FROM deals d
-             JOIN customers c ON c.id = d.customer_id
+            "SELECT d.stage, d.probability_pct, count(*), sum(d.amount) FROM {from}
              WHERE d.status = 'open' AND ?1 = ?1 {cond}
              GROUP BY d.stage, d.probability_pct"
         ))?;
@@ -241,18 +257,20 @@ impl Repo {
     }
 
     /// A window of one column of the board: open deals in `stage` passing
-    /// `filter`, in its order.
+    /// `filter`, in its order, `limit` of them from the `offset`-th.
+    ///
+    /// The window's ids are picked first, walking the column's index in
+    /// order (the skipped rows cost an index step each, no table or customer
+    /// lookup), then only those deals are read whole.
     pub fn board_column(&self, stage: &str, filter: &BoardFilter, offset: usize, limit: usize) -> Result<Vec<Deal>> {
         let (cond, args) = filter.condition();
-        let order = match filter.sort {
-            CardSort::Amount => "d.amount DESC, d.id",
-            CardSort::CloseDate => "d.expected_close IS NULL, d.expected_close, d.id",
-            CardSort::Age => "d.stage_changed_at, d.id",
-        };
+        let (from, order) = (filter.from(), filter.order());
         let n = args.len() + 2;
         let mut st = self.conn().prepare_cached(&format!(
-            "SELECT {DEAL_COLS} FROM deals d JOIN customers c ON c.id = d.customer_id
-             WHERE d.status = 'open' AND d.stage = ?1 {cond} ORDER BY {order} LIMIT ?{n} OFFSET ?{}",
+            "SELECT {DEAL_COLS} FROM (SELECT d.id FROM {from}
+                 WHERE d.status = 'open' AND d.stage = ?1 {cond} ORDER BY {order} LIMIT ?{n} OFFSET ?{}) w
+             JOIN deals d ON d.id = w.id JOIN customers c ON c.id = d.customer_id
+             ORDER BY {order}",
             n + 1
         ))?;
         let (limit, offset) = (limit as i64, offset as i64);
@@ -262,6 +280,45 @@ impl Repo {
         params.push(&offset);
         let rows = st.query_map(params.as_slice(), deal_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Where `deal` stands in its column of the board: how many open deals
+    /// of its stage passing `filter` come before it in the column's order.
+    /// (The deal itself need not pass the filter.)
+    pub fn board_rank(&self, deal: &Deal, filter: &BoardFilter) -> Result<usize> {
+        let (cond, args) = filter.condition();
+        let from = filter.from();
+        let n = args.len() + 2;
+        let (before, key) = match filter.sort {
+            CardSort::Amount => (format!("d.amount > ?{n} OR (d.amount = ?{n} AND d.id < ?{})", n + 1), deal.amount.0),
+            CardSort::CloseDate => match deal.expected_close {
+                Some(_) => (
+                    format!(
+                        "d.expected_close IS NOT NULL AND (d.expected_close < ?{n} OR (d.expected_close = ?{n} AND d.id < ?{}))",
+                        n + 1
+                    ),
+                    0,
+                ),
+                None => (format!("d.expected_close IS NOT NULL OR (?{n} = ?{n} AND d.id < ?{})", n + 1), 0),
+            },
+            CardSort::Age => (
+                format!("d.stage_changed_at < ?{n} OR (d.stage_changed_at = ?{n} AND d.id < ?{})", n + 1),
+                ts(deal.stage_changed_at),
+            ),
+        };
+        let close = deal.expected_close.map(date_text).unwrap_or_default();
+        let mut st = self.conn().prepare_cached(&format!(
+            "SELECT count(*) FROM {from} WHERE d.status = 'open' AND d.stage = ?1 {cond} AND ({before})"
+        ))?;
+        let mut params: Vec<&dyn rusqlite::ToSql> = vec![&deal.stage];
+        params.extend(args.iter().map(|a| a as &dyn rusqlite::ToSql));
+        match filter.sort {
+            CardSort::CloseDate => params.push(&close),
+            _ => params.push(&key),
+        }
+        params.push(&deal.id);
+        let n: i64 = st.query_row(params.as_slice(), |r| r.get(0))?;
+        Ok(n as usize)
     }
 
     /// Saves edits to a deal's own fields (not its stage: that is a move),
@@ -361,7 +418,7 @@ impl Repo {
         Ok(self.conn().query_row(
             "SELECT coalesce(sum(status = 'won'), 0), coalesce(sum(status = 'lost'), 0),
                     coalesce(sum(CASE WHEN status = 'won' THEN amount ELSE 0 END), 0)
-             FROM deals WHERE status != 'open'",
+             FROM deals WHERE status IN ('won', 'lost')",
             [],
             |r| Ok((r.get(0)?, r.get(1)?, Money(r.get(2)?))),
         )?)

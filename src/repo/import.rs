@@ -567,7 +567,10 @@ impl<'a> Importer<'a> {
         }
         // SQLite sorts in memory up to the page cache's size before it
         // spills sorted runs to a temporary file: keep the two together
-        // within the memory budget (the import's cache is set back after).
+        // within the memory budget. The dirty pages go to the log first
+        // (still uncommitted) so that the smaller cache can free them; the
+        // import's cache size is set back after.
+        self.tx.cache_flush()?;
         self.tx.pragma_update(None, "cache_size", INDEX_BUILD_CACHE_KIB)?;
         for sql in std::mem::take(&mut self.deferred) {
             self.tx.execute_batch(&sql)?;

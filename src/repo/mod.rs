@@ -3,7 +3,9 @@
 //! No SQLite type leaves this module: errors become [`RepoError`].
 
 pub mod audit;
+mod backup;
 pub mod batch;
+pub mod bulk;
 pub mod care_rules;
 pub mod cases;
 pub mod churn;
@@ -21,6 +23,7 @@ pub mod pyramid;
 pub mod reminders;
 mod schema;
 pub mod team_stats;
+pub mod timeline;
 pub mod transactions;
 
 use std::path::{Path, PathBuf};
@@ -220,13 +223,6 @@ impl Repo {
             tx.execute("DELETE FROM meta WHERE key = ?1", [key])?;
             Ok(())
         })
-    }
-
-    /// SQLite's online backup of the whole base into `dest`.
-    pub fn backup_to(&self, dest: &Path) -> Result<()> {
-        self.conn
-            .backup(rusqlite::MAIN_DB, dest, None::<fn(rusqlite::backup::Progress)>)
-            .map_err(|e| RepoError::Db(format!("backup to {}: {e}", dest.display())))
     }
 
     /// SQLite's own integrity check; `Ok(())` when the file is sound.
