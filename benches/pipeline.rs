@@ -299,7 +299,26 @@ fn first_frame(c: &mut Criterion, path: &Path) {
             d
         });
     }
-    // The board's three queries on their own, for the record.
+    // Where the app's time goes: each pane's reload (App::new runs them
+    // all, and so does every write, through `after_write`).
+    let mut app = open_app(path);
+    let panes = ["customers", "pyramid", "pipeline", "care", "team", "card"];
+    for name in panes {
+        probe(&format!("reload/{name}"), 100, &mut || {
+            let mut env = Env { repo: &mut app.repo, config: &app.config, now: now() };
+            let t = Instant::now();
+            match name {
+                "customers" => app.customers.reload(&mut env),
+                "pyramid" => app.pyramid.reload(&mut env),
+                "pipeline" => app.pipeline.reload(&mut env),
+                "care" => app.care.reload(&mut env),
+                "team" => app.team.reload(&mut env),
+                _ => app.card.reload(&mut env),
+            }
+            t.elapsed()
+        });
+    }
+    // The board's queries on their own, for the record.
     let rig = PaneRig::new(path);
     let filter = rapport::repo::deals::BoardFilter::default();
     probe("query/open_deal_groups (column headers)", 200, &mut || {
@@ -315,6 +334,24 @@ fn first_frame(c: &mut Criterion, path: &Path) {
     probe("query/closed_deal_counts", 200, &mut || {
         let t = Instant::now();
         black_box(rig.repo.closed_deal_counts().expect("counts"));
+        t.elapsed()
+    });
+    let mine = rapport::repo::deals::BoardFilter { owner: Some("agent07".into()), ..Default::default() };
+    probe("query/open_deal_groups, only mine (1 agent of 20)", 200, &mut || {
+        let t = Instant::now();
+        black_box(rig.repo.open_deal_groups_where(&mine).expect("groups"));
+        t.elapsed()
+    });
+    let count = rig.repo.open_deal_groups().expect("groups").iter().filter(|g| g.stage == "Lead").map(|g| g.count).sum::<u64>();
+    probe("query/board_column Lead, 12 cards at the middle", 200, &mut || {
+        let t = Instant::now();
+        black_box(rig.repo.board_column("Lead", &filter, count as usize / 2, 12).expect("column"));
+        t.elapsed()
+    });
+    let last = rig.repo.board_column_from_end("Lead", &filter, 0, 1).expect("column");
+    probe("query/board_rank of the Lead column's last card", 200, &mut || {
+        let t = Instant::now();
+        black_box(rig.repo.board_rank(&last[0], &filter).expect("rank"));
         t.elapsed()
     });
 }

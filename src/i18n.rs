@@ -209,6 +209,7 @@ texts! {
     ReminderSaved => "Reminder set.", "提醒已设置。";
     ReminderChanged => "Reminder changed.", "提醒已修改。";
     FieldRole => "Role", "职务";
+    PointsLedger => "VIP points ledger", "VIP 积分明细";
     Duplicates => "Possible duplicates", "疑似重复客户";
     Groups => "groups", "组";
     DuplicatesHint => "↑/↓ group · ←/→ customer to keep · m merge the others into it · enter open · esc back", "↑/↓ 选组 · ←/→ 选择保留的客户 · m 将其余合并到该客户 · 回车 打开 · esc 返回";

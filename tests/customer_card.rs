@@ -227,3 +227,48 @@ fn contacts_are_edited_archived_and_restored_with_audit_and_conflicts() {
     empty.name = "  ".into();
     assert!(matches!(repo.update_contact(&empty), Err(RepoError::Invalid(_))));
 }
+
+#[test]
+fn ageing_from_the_newest_invoices_equals_ageing_from_all_of_them() {
+    use rapport::domain::ageing::ageing;
+    let (_dir, mut repo) = fresh();
+    let today = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
+    let tx = |id, kind, cents: i64, days_ago: i64| NewTransaction {
+        customer_id: id,
+        external_id: None,
+        kind,
+        amount: Money(cents),
+        occurred_at: today.and_hms_opt(12, 0, 0).unwrap().and_utc() - Duration::days(days_ago),
+        reference: None,
+    };
+    // Three customers: partly paid, wholly paid, over-paid; sales on many days.
+    let ids = repo
+        .batch(|b| {
+            let mut ids = vec![];
+            for (name, paid) in [("Partly", 123_456), ("Wholly", 0), ("Over", 9_999_999)] {
+                let id = b.customer(&NewCustomer::named(CustomerKind::Individual, name))?;
+                let mut total = 0;
+                for d in 0..200 {
+                    let cents = 1_000 + (d * 37 % 500);
+                    total += cents;
+                    b.transaction(&tx(id, TxKind::Sale, cents, d * 3))?;
+                }
+                let paid = if paid == 0 { total } else { paid };
+                b.transaction(&tx(id, TxKind::Payment, paid / 2, 5))?;
+                b.transaction(&tx(id, TxKind::Discount, paid - paid / 2, 1))?;
+                ids.push(id);
+            }
+            Ok(ids)
+        })
+        .unwrap();
+    for id in ids {
+        let all = repo.recent_transactions(id, 10_000).unwrap();
+        let invoices: Vec<(NaiveDate, Money)> =
+            all.iter().filter(|t| t.kind == TxKind::Sale).map(|t| (t.occurred_at.date_naive(), t.amount)).collect();
+        let settled: i64 = all.iter().filter(|t| t.kind != TxKind::Sale).map(|t| t.amount.0.abs()).sum();
+        let expected = ageing(&invoices, Money(settled), today);
+        let (open, part) = repo.receivables_of(id).unwrap();
+        assert!(open.len() < invoices.len() || expected.total().0 > 0, "only the unpaid invoices are read");
+        assert_eq!(ageing(&open, part, today), expected, "customer {id}");
+    }
+}

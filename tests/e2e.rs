@@ -343,3 +343,36 @@ fn an_editor_that_fails_leaves_the_text_and_says_why() {
     app.send("q");
     assert!(app.wait_exit().success());
 }
+
+#[test]
+fn dial_runs_the_configured_command_with_the_callers_number_and_times_the_call() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Sandbox::with_demo();
+    let dialled = s.dir.path().join("dialled.txt");
+    let script = s.dir.path().join("dial.sh");
+    std::fs::write(&script, format!("#!/bin/sh\nprintf '%s' \"$1\" > {}\n", dialled.display())).unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(s.config.join("config.toml"), format!("[ui]\ndialer = \"{} {{number}}\"\n", script.display())).unwrap();
+    // The caller's number, formatted differently from the stored "+1 (514) 721-4711".
+    let mut app = s.open(&["--phone", "514.721.4711"]);
+    app.wait_for_text(&["Zoë Ångström · individual", "Recent interactions"]);
+    app.send("d");
+    app.wait_for_text(&["Dialing +15147214711", "Log interaction", "< outbound >"]);
+    let deadline = std::time::Instant::now() + pty::TIMEOUT;
+    while std::fs::read_to_string(&dialled).map_or(true, |s| s.is_empty()) {
+        assert!(std::time::Instant::now() < deadline, "the dialer was not run");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(std::fs::read_to_string(&dialled).unwrap(), "+15147214711");
+    app.send("Quote follow-up by phone");
+    app.send("\r");
+    app.wait_for_text(&["Interaction saved."]);
+    app.send("q");
+    assert!(app.wait_exit().success());
+    let repo = Repo::open(&s.db, "reader").unwrap();
+    let zoe = repo.customers_by_phone("5147214711").unwrap()[0].id;
+    let call = repo.recent_interactions(zoe, 1).unwrap().remove(0);
+    assert_eq!(call.summary, "Quote follow-up by phone");
+    assert_eq!(call.direction, rapport::domain::model::Direction::Outbound);
+    assert!(call.duration_secs.is_some(), "the call is timed from the dial: {call:?}");
+}

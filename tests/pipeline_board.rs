@@ -8,10 +8,11 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use rapport::app::App;
 use rapport::config::Config;
-use rapport::domain::model::{CustomerKind, DealStatus, NewCustomer, NewDeal};
+use rapport::domain::model::{CustomerKind, Deal, DealStatus, NewCustomer, NewDeal};
 use rapport::domain::money::Money;
 use rapport::keymap::Keymap;
 use rapport::repo::Repo;
+use rapport::domain::pipeline::DealGroup;
 use rapport::repo::deals::{BoardFilter, CardSort};
 use rapport::theme::Theme;
 use ratatui::Terminal;
@@ -83,13 +84,14 @@ fn windows_and_ranks_follow_the_columns_order() {
             for (k, d) in all.iter().enumerate() {
                 assert_eq!(repo.board_rank(d, &f).unwrap(), k, "{f:?}: rank of {}", d.title);
             }
-            // Any window is the same slice of the column.
+            // Any window is the same slice of the column, from either end.
+            let ids = |w: &[Deal]| w.iter().map(|d| d.id).collect::<Vec<i64>>();
             for offset in [0, 1, 7, 19, all.len() - 3, all.len(), all.len() + 5] {
-                let w = repo.board_column("Lead", &f, offset, 7).unwrap();
                 let end = (offset + 7).min(all.len());
-                let ids: Vec<i64> = w.iter().map(|d| d.id).collect();
-                let want: Vec<i64> = all.get(offset.min(all.len())..end).unwrap_or(&[]).iter().map(|d| d.id).collect();
-                assert_eq!(ids, want, "{f:?} at {offset}");
+                let want = ids(all.get(offset.min(all.len())..end).unwrap_or(&[]));
+                assert_eq!(ids(&repo.board_column("Lead", &f, offset, 7).unwrap()), want, "{f:?} at {offset}");
+                let from_end = repo.board_column_from_end("Lead", &f, all.len() - end, end.saturating_sub(offset));
+                assert_eq!(ids(&from_end.unwrap()), want, "{f:?} at {offset}, from the end");
             }
         }
     }
@@ -201,4 +203,109 @@ fn every_card_of_a_long_column_can_be_reached_and_a_moved_deal_stays_selected() 
     // The next column kept its place (where Deal 199 was: now its last card).
     key(&mut app, KeyCode::Right);
     assert_eq!(selected_title(&screen(&mut app)), "Big 039");
+}
+
+/// The board's headers worked out from the cards themselves: open deals
+/// per (stage, probability override), and (won, lost, won value).
+fn counted(repo: &Repo) -> (Vec<DealGroup>, (i64, i64, Money)) {
+    let mut groups: Vec<DealGroup> = Vec::new();
+    let (mut won, mut lost, mut value) = (0, 0, Money(0));
+    for id in 1.. {
+        let Ok(d) = repo.deal(id) else { break };
+        match d.status {
+            DealStatus::Won => (won, value) = (won + 1, value + d.amount),
+            DealStatus::Lost => lost += 1,
+            DealStatus::Open => match groups.iter_mut().find(|g| g.stage == d.stage && g.probability_pct == d.probability_pct) {
+                Some(g) => (g.count, g.total) = (g.count + 1, g.total + d.amount),
+                None => groups.push(DealGroup {
+                    stage: d.stage.clone(),
+                    probability_pct: d.probability_pct,
+                    count: 1,
+                    total: d.amount,
+                }),
+            },
+        }
+    }
+    groups.sort_by(|a, b| (&a.stage, a.probability_pct).cmp(&(&b.stage, b.probability_pct)));
+    (groups, (won, lost, value))
+}
+
+fn headers(repo: &Repo) -> (Vec<DealGroup>, (i64, i64, Money)) {
+    let mut groups = repo.open_deal_groups().unwrap();
+    groups.sort_by(|a, b| (&a.stage, a.probability_pct).cmp(&(&b.stage, b.probability_pct)));
+    (groups, repo.closed_deal_counts().unwrap())
+}
+
+#[test]
+fn header_totals_follow_every_kind_of_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("totals.db");
+    let mut repo = Repo::open(&path, "tester").unwrap();
+    assert_eq!(headers(&repo), (vec![], (0, 0, Money(0))));
+    fill(&mut repo, "Lead", 12, |i| 10_000 + i as i64);
+    assert_eq!(headers(&repo), counted(&repo));
+    let d = |repo: &Repo, id: i64| repo.deal(id).unwrap();
+    // Moves, with and without an override.
+    let x = d(&repo, 1);
+    repo.move_deal(x.id, x.version, "Proposal", DealStatus::Open, None).unwrap();
+    let mut y = d(&repo, 2);
+    y.probability_pct = Some(40);
+    y.amount = Money(77_700);
+    repo.update_deal(&y).unwrap();
+    assert_eq!(headers(&repo), counted(&repo));
+    let y = d(&repo, 2);
+    repo.move_deal(y.id, y.version, "Qualified", DealStatus::Open, None).unwrap();
+    // Won, lost, and a won deal reopened.
+    for (id, to, status) in [(3, "Won", DealStatus::Won), (4, "Lost", DealStatus::Lost), (5, "Won", DealStatus::Won)] {
+        let z = d(&repo, id);
+        repo.move_deal(z.id, z.version, to, status, Some("why")).unwrap();
+    }
+    let z = d(&repo, 5);
+    repo.move_deal(z.id, z.version, "Negotiation", DealStatus::Open, None).unwrap();
+    // An override taken off again, an amount changed on a won deal.
+    let mut y = d(&repo, 2);
+    y.probability_pct = None;
+    repo.update_deal(&y).unwrap();
+    let mut w = d(&repo, 3);
+    w.amount = Money(1);
+    repo.update_deal(&w).unwrap();
+    let (groups, closed) = headers(&repo);
+    assert_eq!((groups.clone(), closed), counted(&repo));
+    assert_eq!(closed, (1, 1, Money(1)));
+    assert_eq!(groups.iter().map(|g| g.count).sum::<u64>(), 10);
+    // Only mine: the same sums over each owner's deals add up to everyone's.
+    let mine = |o: &str| repo.open_deal_groups_where(&BoardFilter { owner: Some(o.into()), ..Default::default() });
+    let owners: u64 = ["alice", "bob"].iter().map(|o| mine(o).unwrap().iter().map(|g| g.count).sum::<u64>()).sum();
+    assert_eq!(owners, 10);
+}
+
+#[test]
+fn a_base_made_before_the_totals_gets_them_on_opening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let mut repo = Repo::open(&path, "tester").unwrap();
+    fill(&mut repo, "Qualified", 9, |i| 500 * i as i64);
+    let x = repo.deal(2).unwrap();
+    repo.move_deal(x.id, x.version, "Lost", DealStatus::Lost, Some("Price")).unwrap();
+    let expected = counted(&repo);
+    drop(repo);
+    // Back to schema 2: without the board's indexes, the totals and their
+    // triggers (and with a stale total, which the upgrade must not trust).
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "UPDATE deal_totals SET count = 999;
+             DROP TRIGGER deal_totals_insert; DROP TRIGGER deal_totals_delete; DROP TRIGGER deal_totals_update;
+             DROP TABLE deal_totals;
+             DROP INDEX deals_board_amount; DROP INDEX deals_board_close; DROP INDEX deals_board_age;
+             DROP INDEX deals_board_owner;
+             CREATE INDEX deals_board ON deals (status, stage);
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
+    }
+    let repo = Repo::open(&path, "tester").unwrap();
+    assert_eq!(repo.schema_version().unwrap(), rapport::repo::latest_schema_version());
+    assert_eq!(headers(&repo), expected);
+    assert_eq!(expected.0.iter().map(|g| g.count).sum::<u64>(), 8);
 }

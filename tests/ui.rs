@@ -853,6 +853,9 @@ fn the_card_shows_vip_points_and_possible_duplicates() {
     let screen = text(&draw(&mut app, 120, 30));
     assert!(screen.contains("VIP Gold · 120 points"), "{screen}");
     assert!(screen.contains(&format!("same phone/email as #{twin_id}")), "{screen}");
+    // The ledger: the adjustment with its reason and who made it.
+    assert!(screen.contains("VIP points ledger (120 points)"), "{screen}");
+    assert!(screen.lines().any(|l| l.contains("+120 adjust · welcome bonus · alice")), "{screen}");
 }
 
 #[test]

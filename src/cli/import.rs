@@ -599,8 +599,16 @@ impl Row<'_> {
         }
     }
 
+    /// A code (kind, status), in any case. No allocation unless the cell
+    /// has capitals or is bad.
     fn code<T>(&self, field: &str, parse: fn(&str) -> Result<T, String>) -> RowResult<Option<T>> {
-        Ok(self.parsed(field, &format!("bad {field}"), |v| parse(&v.to_ascii_lowercase()))?.flatten())
+        let Some(v) = self.value(field) else { return Ok(None) };
+        let parsed =
+            if v.bytes().any(|b| b.is_ascii_uppercase()) { parse(&v.to_ascii_lowercase()) } else { parse(v) };
+        match parsed {
+            Ok(x) => Ok(Some(x)),
+            Err(e) => self.err(field, format!("bad {field}: {e}")),
+        }
     }
 
     fn name(&self) -> RowResult<String> {

@@ -42,37 +42,63 @@ pub fn classify(inputs: &[ValueInput], t: Thresholds) -> Vec<(i64, Tier, Tier)> 
     let total: i128 = inputs.iter().map(|i| i.contribution.0.max(0) as i128).sum();
     let mut order: Vec<&ValueInput> = inputs.iter().collect();
     order.sort_by(|a, b| b.contribution.cmp(&a.contribution).then(a.customer_id.cmp(&b.customer_id)));
-    let top_limit = total * t.top_share_pct as i128;
-    let growth_limit = total * t.growth_share_pct as i128;
-    let mut cum: i128 = 0;
+    let mut bands = Banding::new(total, t);
     let mut out = Vec::with_capacity(inputs.len());
     for i in order {
-        let c = i.contribution.0;
-        let tier = if c < 0 {
-            Tier::Negative
-        } else if c == 0 || total == 0 {
-            rising_or_low(i, t)
-        } else {
-            let before = cum * 100;
-            cum += c as i128;
-            if before < top_limit {
-                Tier::Top
-            } else if before < growth_limit {
-                Tier::Growth
-            } else {
-                rising_or_low(i, t)
-            }
-        };
+        let tier = bands.next(i.contribution, rising(i.recent, i.previous, t));
         out.push((i.customer_id, tier, i.pin.unwrap_or(tier)));
     }
     out
 }
 
+/// [`classify`]'s walk down the customers, one at a time, for callers that
+/// keep their customers in their own (compact) form: give it the customers
+/// by contribution, descending, ties by id, and it says each one's tier.
+#[derive(Debug, Clone)]
+pub struct Banding {
+    total: i128,
+    top_limit: i128,
+    growth_limit: i128,
+    cum: i128,
+}
+
+impl Banding {
+    /// `total_positive`: the sum of the positive contributions of everyone.
+    pub fn new(total_positive: i128, t: Thresholds) -> Banding {
+        Banding {
+            total: total_positive,
+            top_limit: total_positive * t.top_share_pct as i128,
+            growth_limit: total_positive * t.growth_share_pct as i128,
+            cum: 0,
+        }
+    }
+
+    /// The computed tier of the next customer (`rising`: see [`rising`]).
+    pub fn next(&mut self, contribution: Money, rising: bool) -> Tier {
+        let c = contribution.0;
+        let low = if rising { Tier::Growth } else { Tier::Low };
+        if c < 0 {
+            Tier::Negative
+        } else if c == 0 || self.total == 0 {
+            low
+        } else {
+            let before = self.cum * 100;
+            self.cum += c as i128;
+            if before < self.top_limit {
+                Tier::Top
+            } else if before < self.growth_limit {
+                Tier::Growth
+            } else {
+                low
+            }
+        }
+    }
+}
+
 /// A Low customer is rising fast when their contribution in the last 90
 /// days is positive and at least `rising_ratio_pct`% of the 90 days before.
-fn rising_or_low(i: &ValueInput, t: Thresholds) -> Tier {
-    let rising = i.recent.0 > 0 && (i.recent.0 as i128) * 100 >= (i.previous.0 as i128) * t.rising_ratio_pct as i128;
-    if rising { Tier::Growth } else { Tier::Low }
+pub fn rising(recent: Money, previous: Money, t: Thresholds) -> bool {
+    recent.0 > 0 && (recent.0 as i128) * 100 >= (previous.0 as i128) * t.rising_ratio_pct as i128
 }
 
 /// One band of the pyramid as the pane draws it.

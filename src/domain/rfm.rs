@@ -112,19 +112,41 @@ impl Segment {
 /// values get equal scores: a value's score comes from the rank of its first
 /// occurrence in ascending order.
 pub fn quintiles(values: &[i64]) -> Vec<u8> {
-    let n = values.len();
+    quintiles_by(values.len(), |i| values[i])
+}
+
+/// [`quintiles`] of `n` values given by `key(0)` … `key(n - 1)`, without
+/// a copy of them when they span a small range (days, counts): those are
+/// counted, not sorted. Called up to three times per value.
+pub fn quintiles_by(n: usize, key: impl Fn(usize) -> i64) -> Vec<u8> {
     if n == 0 {
         return Vec::new();
     }
-    let mut sorted: Vec<i64> = values.to_vec();
+    let score = |rank: usize| (rank * 5 / n + 1) as u8;
+    let (lo, hi) = (0..n).map(&key).fold((i64::MAX, i64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let span = hi.abs_diff(lo);
+    if span < (n as u64).max(1 << 16) {
+        // below[v - lo] = how many values are below v: the rank of v's first occurrence.
+        let mut below = vec![0usize; span as usize + 2];
+        for i in 0..n {
+            below[(key(i) - lo) as usize + 1] += 1;
+        }
+        for k in 1..below.len() {
+            below[k] += below[k - 1];
+        }
+        return (0..n).map(|i| score(below[(key(i) - lo) as usize])).collect();
+    }
+    let mut sorted: Vec<(i64, u32)> = (0..n).map(|i| (key(i), i as u32)).collect();
     sorted.sort_unstable();
-    values
-        .iter()
-        .map(|v| {
-            let rank = sorted.partition_point(|x| x < v);
-            (rank * 5 / n + 1) as u8
-        })
-        .collect()
+    let mut out = vec![0u8; n];
+    let mut first = 0;
+    for (k, &(v, i)) in sorted.iter().enumerate() {
+        if k > 0 && v != sorted[k - 1].0 {
+            first = k;
+        }
+        out[i as usize] = score(first);
+    }
+    out
 }
 
 /// Scores every customer with a sale in the window; the rest get `None`.
@@ -191,7 +213,30 @@ mod tests {
         }
     }
 
+    /// The rule written out plainly: sort a copy, find each value's rank.
+    fn quintiles_plain(values: &[i64]) -> Vec<u8> {
+        let mut sorted = values.to_vec();
+        sorted.sort_unstable();
+        values.iter().map(|v| (sorted.partition_point(|x| x < v) * 5 / values.len() + 1) as u8).collect()
+    }
+
+    #[test]
+    fn counted_and_sorted_quintiles_agree_with_the_plain_rule() {
+        // Small spans are counted, wide ones sorted; extremes must not overflow.
+        let wide: Vec<i64> = (0..5_000i64).map(|i| (i * 7_919) % 4_999 * 1_000_003 - 2_000_000_000).collect();
+        let narrow: Vec<i64> = (0..5_000i64).map(|i| (i * 31) % 365 - 100).collect();
+        let extreme = vec![i64::MIN, i64::MAX, 0, -1, 1, i64::MAX, i64::MIN + 1];
+        for v in [wide, narrow, extreme] {
+            assert_eq!(quintiles(&v), quintiles_plain(&v));
+        }
+    }
+
     proptest! {
+        #[test]
+        fn quintiles_match_the_plain_rule(values in proptest::collection::vec(any::<i64>(), 1..300)) {
+            prop_assert_eq!(quintiles(&values), quintiles_plain(&values));
+        }
+
         #[test]
         fn scores_are_1_to_5_and_monotone(values in proptest::collection::vec(-1000i64..1000, 1..200)) {
             let q = quintiles(&values);

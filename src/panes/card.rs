@@ -24,6 +24,9 @@ use crate::repo::timeline::{Cursor, Entry, Event};
 
 /// How many recent interactions the card shows.
 const RECENT: usize = 30;
+/// How many open reminders and promises the overview lists (soonest
+/// first; the timeline and care show them all).
+const DUE_SHOWN: usize = 20;
 /// How many history entries are read at a time.
 const HISTORY_PAGE: usize = 200;
 /// How many timeline entries are read at a time.
@@ -120,6 +123,10 @@ pub struct CardPane {
     ageing: Ageing,
     churn: Option<crate::repo::churn::ChurnRow>,
     points: i64,
+    /// Open reminders and promises in all (the overview lists the soonest).
+    due_count: usize,
+    /// The newest entries of the VIP points ledger.
+    ledger: Vec<crate::domain::points::PointsEntry>,
     duplicates: Vec<i64>,
     transactions: Vec<crate::domain::model::Transaction>,
     open_cases: i64,
@@ -158,22 +165,27 @@ impl CardPane {
         }
         let r = &*env.repo;
         let loaded = (|| -> crate::repo::Result<()> {
+            // The header, on every tab.
             self.customer = Some(r.customer(id)?);
-            self.contacts = r.contacts_of(id)?;
-            self.interactions = r.recent_interactions(id, RECENT)?;
-            self.deals = r.open_deals_of(id)?;
-            self.reminders = r.open_reminders_of(id)?;
-            self.promises = r.open_promises_of(id)?;
             self.balance = r.balance_of(id)?;
-            let (invoices, settled) = r.receivables_of(id)?;
-            self.ageing = ageing(&invoices, settled, env.today());
-            self.transactions = r.recent_transactions(id, 10)?;
             self.open_cases = r.open_case_count_of(id)?;
             self.churn = r.churn_of(id).ok();
             self.points = r.points_balance(id)?;
             self.duplicates = r.duplicates_of(id)?;
+            // Then only what the open tab shows.
             match self.tab {
-                Tab::Overview => {}
+                Tab::Overview => {
+                    self.contacts = r.contacts_of(id)?;
+                    self.interactions = r.recent_interactions(id, RECENT)?;
+                    self.deals = r.open_deals_of(id)?;
+                    self.reminders = r.open_reminders_soonest(id, DUE_SHOWN)?;
+                    self.promises = r.open_promises_soonest(id, DUE_SHOWN)?;
+                    self.due_count = r.open_due_count_of(id)? as usize;
+                    let (invoices, settled) = r.receivables_of(id)?;
+                    self.ageing = ageing(&invoices, settled, env.today());
+                    self.transactions = r.recent_transactions(id, 10)?;
+                    self.ledger = r.points_ledger(id, 5)?;
+                }
                 Tab::Timeline => {
                     let (n, scroll) = self.timeline.as_ref().map_or((0, 0), |t| (t.entries.len(), t.scroll));
                     let mut t = Timeline::read(id, n, env)?;
@@ -833,7 +845,7 @@ impl CardPane {
         }
 
         left.push(Line::raw(""));
-        left.push(head(Txt::OpenReminders, self.reminders.len() + self.promises.len()));
+        left.push(head(Txt::OpenReminders, self.due_count.max(self.reminders.len() + self.promises.len())));
         if self.reminders.is_empty() && self.promises.is_empty() {
             left.push(none(Txt::NoOpenReminders));
         }
@@ -844,11 +856,15 @@ impl CardPane {
             .chain(self.promises.iter().map(|p| (p.due_at, format!("{} · {}", ui.t(Txt::Promise), p.text))))
             .collect();
         due.sort_by_key(|(t, _)| *t);
-        for (at, what) in due {
+        let more = self.due_count.max(due.len()).saturating_sub(DUE_SHOWN);
+        for (at, what) in due.into_iter().take(DUE_SHOWN) {
             let local = at.with_timezone(&Local);
             let style = if local.date_naive() < today { th.alert() } else { Style::default() };
             let s = format!("  {} {}", local.format("%Y-%m-%d %H:%M"), what);
             left.push(Line::from(Span::styled(fit(&s, w, th), style)));
+        }
+        if more > 0 {
+            left.push(Line::from(Span::styled(format!("  … +{more}"), th.dim())));
         }
 
         let mut right = vec![head(Txt::RecentInteractions, self.interactions.len())];
@@ -898,6 +914,24 @@ impl CardPane {
             money.push(Line::raw(fit(&s, w, th)));
         }
 
+        if !self.ledger.is_empty() {
+            money.push(Line::raw(""));
+            money.push(Line::from(Span::styled(
+                format!("{} ({} {})", ui.t(Txt::PointsLedger), self.points, ui.t(Txt::Points)),
+                th.header(),
+            )));
+            for e in &self.ledger {
+                let s = format!(
+                    "  {} {:>+7} {} · {} · {}",
+                    e.created_at.with_timezone(&Local).format("%Y-%m-%d"),
+                    e.delta,
+                    e.kind.code(),
+                    e.reason,
+                    e.agent
+                );
+                money.push(Line::raw(fit(&s, w, th)));
+            }
+        }
         right.extend(money);
         (left, right)
     }

@@ -132,7 +132,16 @@ impl PipelinePane {
             return;
         }
         let offset = start.saturating_sub(room);
-        match env.repo.board_column(&self.stages[i].name, &self.filter, offset, 3 * room) {
+        let end = (offset + 3 * room).min(count);
+        let stage = &self.stages[i].name;
+        // Past the middle of a long column, read from its end: fewer rows
+        // to skip.
+        let read = if offset > count / 2 {
+            env.repo.board_column_from_end(stage, &self.filter, count - end, end - offset)
+        } else {
+            env.repo.board_column(stage, &self.filter, offset, 3 * room)
+        };
+        match read {
             Ok(cards) => self.cards[i] = Window { offset, cards },
             Err(e) => self.error = Some(e.to_string()),
         }

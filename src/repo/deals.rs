@@ -162,12 +162,16 @@ impl BoardFilter {
         if self.text.trim().is_empty() { "deals d" } else { "deals d JOIN customers c ON c.id = d.customer_id" }
     }
 
-    /// The column's order, as the `deals_board_*` indexes hold it.
-    fn order(&self) -> &'static str {
-        match self.sort {
-            CardSort::Amount => "d.amount DESC, d.id",
-            CardSort::CloseDate => "d.expected_close IS NULL, d.expected_close, d.id",
-            CardSort::Age => "d.stage_changed_at, d.id",
+    /// The column's order, as the `deals_board_*` indexes hold it, or its
+    /// reverse (the same index walked backwards).
+    fn order(&self, reverse: bool) -> &'static str {
+        match (self.sort, reverse) {
+            (CardSort::Amount, false) => "d.amount DESC, d.id",
+            (CardSort::Amount, true) => "d.amount, d.id DESC",
+            (CardSort::CloseDate, false) => "d.expected_close IS NULL, d.expected_close, d.id",
+            (CardSort::CloseDate, true) => "d.expected_close IS NULL DESC, d.expected_close DESC, d.id DESC",
+            (CardSort::Age, false) => "d.stage_changed_at, d.id",
+            (CardSort::Age, true) => "d.stage_changed_at DESC, d.id DESC",
         }
     }
 
@@ -229,9 +233,28 @@ impl Repo {
     }
 
     /// Open deals passing `filter`, summed per (stage, probability override).
+    ///
+    /// Unfiltered, the sums kept by triggers in `deal_totals` (a few rows,
+    /// however many deals); only an owner's, an index-only scan of
+    /// `deals_board_owner`; matching a text, every open deal with its
+    /// customer.
     pub fn open_deal_groups_where(&self, filter: &BoardFilter) -> Result<Vec<DealGroup>> {
+        if filter.owner.is_none() && filter.text.trim().is_empty() {
+            let mut st = self.conn().prepare_cached(
+                "SELECT stage, nullif(probability_pct, -1), count, amount FROM deal_totals
+                 WHERE status = 'open' AND count > 0 ORDER BY stage, probability_pct",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(DealGroup {
+                    stage: r.get(0)?,
+                    probability_pct: r.get(1)?,
+                    count: r.get::<_, i64>(2)? as u64,
+                    total: Money(r.get(3)?),
+                })
+            })?;
+            return Ok(rows.collect::<rusqlite::Result<_>>()?);
+        }
         let (cond, args) = filter.condition();
-        // Without a text filter, an index-only scan of `deals_board_totals`.
         let from = filter.from();
         let mut st = self.conn().prepare_cached(&format!(
             "SELECT d.stage, d.probability_pct, count(*), sum(d.amount) FROM {from}
@@ -263,8 +286,35 @@ impl Repo {
     /// order (the skipped rows cost an index step each, no table or customer
     /// lookup), then only those deals are read whole.
     pub fn board_column(&self, stage: &str, filter: &BoardFilter, offset: usize, limit: usize) -> Result<Vec<Deal>> {
+        self.board_window(stage, filter, offset, limit, false)
+    }
+
+    /// [`Repo::board_column`] counted from the column's end: the `limit`
+    /// cards that end `from_end` cards before its last, in the column's
+    /// order. Near the end of a long column this skips fewer rows than
+    /// `board_column`'s offset would.
+    pub fn board_column_from_end(
+        &self,
+        stage: &str,
+        filter: &BoardFilter,
+        from_end: usize,
+        limit: usize,
+    ) -> Result<Vec<Deal>> {
+        let mut cards = self.board_window(stage, filter, from_end, limit, true)?;
+        cards.reverse();
+        Ok(cards)
+    }
+
+    fn board_window(
+        &self,
+        stage: &str,
+        filter: &BoardFilter,
+        offset: usize,
+        limit: usize,
+        reverse: bool,
+    ) -> Result<Vec<Deal>> {
         let (cond, args) = filter.condition();
-        let (from, order) = (filter.from(), filter.order());
+        let (from, order) = (filter.from(), filter.order(reverse));
         let n = args.len() + 2;
         let mut st = self.conn().prepare_cached(&format!(
             "SELECT {DEAL_COLS} FROM (SELECT d.id FROM {from}
@@ -413,12 +463,13 @@ impl Repo {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Count of deals won and lost, and the won value.
+    /// Count of deals won and lost, and the won value (from `deal_totals`).
     pub fn closed_deal_counts(&self) -> Result<(i64, i64, Money)> {
         Ok(self.conn().query_row(
-            "SELECT coalesce(sum(status = 'won'), 0), coalesce(sum(status = 'lost'), 0),
-                    coalesce(sum(CASE WHEN status = 'won' THEN amount ELSE 0 END), 0)
-             FROM deals WHERE status IN ('won', 'lost')",
+            "SELECT coalesce(sum(CASE WHEN status = 'won' THEN count END), 0),
+                    coalesce(sum(CASE WHEN status = 'lost' THEN count END), 0),
+                    coalesce(sum(CASE WHEN status = 'won' THEN amount END), 0)
+             FROM deal_totals WHERE status IN ('won', 'lost')",
             [],
             |r| Ok((r.get(0)?, r.get(1)?, Money(r.get(2)?))),
         )?)

@@ -46,11 +46,16 @@ impl Repo {
 
     /// A customer's open promises, soonest first.
     pub fn open_promises_of(&self, customer_id: i64) -> Result<Vec<OpenPromise>> {
+        self.open_promises_soonest(customer_id, usize::MAX)
+    }
+
+    /// The `limit` soonest of a customer's open promises.
+    pub fn open_promises_soonest(&self, customer_id: i64, limit: usize) -> Result<Vec<OpenPromise>> {
         let mut st = self.conn().prepare_cached(
             "SELECT id, customer_id, text, due_at, agent FROM promises
-             WHERE customer_id = ?1 AND status = 'open' ORDER BY due_at, id",
+             WHERE customer_id = ?1 AND status = 'open' ORDER BY due_at, id LIMIT ?2",
         )?;
-        let rows = st.query_map([customer_id], |r| {
+        let rows = st.query_map(params![customer_id, limit.min(i64::MAX as usize) as i64], |r| {
             Ok(OpenPromise {
                 id: r.get(0)?,
                 customer_id: r.get(1)?,

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use rusqlite::params;
 
-use super::{Repo, Result, code};
+use super::{Repo, RepoError, Result, code};
 use crate::domain::model::Tier;
 use crate::domain::money::Money;
 use crate::domain::pyramid::{Band, ValueInput};
@@ -62,57 +62,346 @@ pub struct TierMove {
     pub contribution_after: Money,
 }
 
+/// Rows per INSERT statement of a new snapshot.
+const SNAPSHOT_ROWS_PER_INSERT: usize = 100;
+
+/// Writes the snapshot of `day` from `places` (active customers: tier in
+/// force, contribution): all rows when the day has none yet; otherwise
+/// only the rows that differ from the day's rows, which are read first.
+fn write_snapshot(tx: &rusqlite::Transaction, day: NaiveDate, places: &Places) -> Result<()> {
+    let d = super::date_text(day);
+    let desired =
+        places.slots.iter().enumerate().filter(|(_, s)| s.active).filter_map(|(id, s)| {
+            Some((id as i64, s.pin.or(s.tier)?, s.contribution))
+        });
+    let exists = tx
+        .prepare_cached("SELECT 1 FROM tier_snapshots WHERE taken_on = ?1 LIMIT 1")?
+        .exists([&d])?;
+    if !exists {
+        let values = vec!["(?1, ?, ?, ?)"; SNAPSHOT_ROWS_PER_INSERT].join(", ");
+        let mut many = tx.prepare_cached(&format!(
+            "INSERT INTO tier_snapshots (taken_on, customer_id, tier, contribution) VALUES {values}"
+        ))?;
+        let mut one = tx.prepare_cached(
+            "INSERT INTO tier_snapshots (taken_on, customer_id, tier, contribution) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        let mut batch = Vec::with_capacity(SNAPSHOT_ROWS_PER_INSERT);
+        for row in desired {
+            batch.push(row);
+            if batch.len() == SNAPSHOT_ROWS_PER_INSERT {
+                many.raw_bind_parameter(1, &d)?;
+                for (k, (id, tier, c)) in batch.drain(..).enumerate() {
+                    many.raw_bind_parameter(2 + 3 * k, id)?;
+                    many.raw_bind_parameter(3 + 3 * k, tier.code())?;
+                    many.raw_bind_parameter(4 + 3 * k, c)?;
+                }
+                many.raw_execute()?;
+            }
+        }
+        for (id, tier, c) in batch {
+            one.execute(params![&d, id, tier.code(), c])?;
+        }
+        return Ok(());
+    }
+    // The day's rows, by customer id, merged with the wanted ones.
+    enum Op {
+        Put(i64, Tier, i64),
+        Delete(i64),
+    }
+    let mut ops = Vec::new();
+    {
+        let mut st = tx.prepare_cached(
+            "SELECT customer_id, tier, contribution FROM tier_snapshots WHERE taken_on = ?1 ORDER BY customer_id",
+        )?;
+        let mut rows = st.query([&d])?;
+        let mut desired = desired.peekable();
+        while let Some(r) = rows.next()? {
+            let (id, tier, c) = (r.get_ref(0)?.as_i64()?, tier_of(r.get_ref(1)?), r.get_ref(2)?.as_i64()?);
+            while let Some(&(want, t, wc)) = desired.peek().filter(|w| w.0 < id) {
+                ops.push(Op::Put(want, t, wc));
+                desired.next();
+            }
+            match desired.peek() {
+                Some(&(want, t, wc)) if want == id => {
+                    if tier != Some(t) || c != wc {
+                        ops.push(Op::Put(id, t, wc));
+                    }
+                    desired.next();
+                }
+                _ => ops.push(Op::Delete(id)),
+            }
+        }
+        ops.extend(desired.map(|(id, t, c)| Op::Put(id, t, c)));
+    }
+    let mut put = tx.prepare_cached(
+        "INSERT INTO tier_snapshots (taken_on, customer_id, tier, contribution) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (taken_on, customer_id) DO UPDATE SET tier = excluded.tier, contribution = excluded.contribution",
+    )?;
+    let mut delete = tx.prepare_cached("DELETE FROM tier_snapshots WHERE taken_on = ?1 AND customer_id = ?2")?;
+    for op in ops {
+        match op {
+            Op::Put(id, t, c) => put.execute(params![&d, id, t.code(), c])?,
+            Op::Delete(id) => delete.execute(params![&d, id])?,
+        };
+    }
+    Ok(())
+}
+
 /// Seconds at 00:00 UTC of a day.
 fn day_start(d: NaiveDate) -> i64 {
     d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()).unwrap_or(0)
+}
+
+/// Each customer's pyramid columns as stored, indexed by customer id, as
+/// the recompute reads them once (a million customers in 16 MB): whether
+/// the customer is active, its pin, and its stored tier, contribution and
+/// RFM, which the store compares the new figures with so that it writes
+/// only what changed.
+#[derive(Debug, Clone)]
+pub struct Places {
+    slots: Vec<Slot>,
+    /// The base's `data_version` when read: a store that finds another
+    /// value reads the places again inside its transaction.
+    data_version: i64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Slot {
+    contribution: i64,
+    active: bool,
+    /// A new figure was given for this customer and differs from the stored one.
+    changed: bool,
+    pin: Option<Tier>,
+    /// `None`: no row, or a stored value this code cannot read (rewritten).
+    tier: Option<Tier>,
+    /// `Some(None)`: no scores stored; `None`: unreadable scores (rewritten).
+    rfm: Option<Option<RfmScore>>,
+}
+
+impl Places {
+    /// One more than the highest customer id.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    pub fn is_active(&self, id: i64) -> bool {
+        self.slot(id).is_some_and(|s| s.active)
+    }
+
+    /// The pin of an active customer.
+    pub fn pin(&self, id: i64) -> Option<Tier> {
+        self.slot(id).and_then(|s| s.pin)
+    }
+
+    /// The active customers' ids, ascending.
+    pub fn active_ids(&self) -> impl Iterator<Item = i64> + '_ {
+        self.slots.iter().enumerate().filter(|(_, s)| s.active).map(|(id, _)| id as i64)
+    }
+
+    fn slot(&self, id: i64) -> Option<&Slot> {
+        usize::try_from(id).ok().and_then(|i| self.slots.get(i))
+    }
+}
+
+/// One customer's figures over the pyramid's window (see
+/// [`Repo::window_totals`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowTotal {
+    /// Everything but payments, over the window.
+    pub contribution: Money,
+    /// Everything but payments, over the last 90 days, and the 90 before.
+    pub recent: Money,
+    pub previous: Money,
+    /// Sales over the window.
+    pub sales: Money,
+    /// The UTC day (days since 1970-01-01) of the last sale in the window,
+    /// `i32::MIN` without one.
+    pub last_sale_day: i32,
+    /// Distinct UTC days with a sale in the window.
+    pub sale_days: u32,
+}
+
+impl WindowTotal {
+    pub const NONE: WindowTotal = WindowTotal {
+        contribution: Money::ZERO,
+        recent: Money::ZERO,
+        previous: Money::ZERO,
+        sales: Money::ZERO,
+        last_sale_day: i32::MIN,
+        sale_days: 0,
+    };
+
+    /// Days from the last sale to `as_of_day`, without a sale `None`.
+    pub fn recency_days(&self, as_of_day: i64) -> Option<i64> {
+        (self.last_sale_day != i32::MIN).then(|| as_of_day - self.last_sale_day as i64)
+    }
+}
+
+/// The window of a pyramid as of a day, in stored seconds: the window
+/// [start, end), the last 90 days [recent, end), the 90 before
+/// [previous, recent), and the as-of day's number.
+struct Window {
+    end: i64,
+    start: i64,
+    recent: i64,
+    previous: i64,
+    as_of_day: i64,
+}
+
+impl Window {
+    fn new(as_of: NaiveDate, window_days: u32) -> Window {
+        let end = day_start(as_of) + 86_400;
+        Window {
+            end,
+            start: end - window_days as i64 * 86_400,
+            recent: end - 90 * 86_400,
+            previous: end - 180 * 86_400,
+            as_of_day: end / 86_400 - 1,
+        }
+    }
+}
+
+/// The stored codes of the pyramid columns, read without allocating.
+fn tier_of(v: rusqlite::types::ValueRef) -> Option<Tier> {
+    v.as_str().ok().and_then(|s| Tier::parse(s).ok())
+}
+
+fn stored_rfm(r: &rusqlite::Row) -> rusqlite::Result<Option<Option<RfmScore>>> {
+    let score = |i: usize| -> rusqlite::Result<Option<i64>> { Ok(r.get_ref(i)?.as_i64_or_null()?) };
+    let segment = r.get_ref(7)?.as_str_or_null()?;
+    Ok(match (score(4)?, score(5)?, score(6)?, segment) {
+        (None, None, None, None) => Some(None),
+        (Some(a @ 1..=5), Some(b @ 1..=5), Some(c @ 1..=5), Some(seg)) => Segment::parse(seg)
+            .map(|segment| Some(RfmScore { r: a as u8, f: b as u8, m: c as u8, segment }))
+            .filter(|s| s.is_some_and(|s| s.segment == Segment::of(s.r, s.f))),
+        _ => None,
+    })
+}
+
+fn read_places(conn: &rusqlite::Connection) -> Result<Places> {
+    let data_version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+    let max: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM customers", [], |r| r.get(0))?;
+    let mut slots = vec![Slot::default(); usize::try_from(max).unwrap_or(0) + 1];
+    // Read from the covering index customers_pyramid, not the table.
+    let mut st = conn.prepare_cached(
+        "SELECT id, tier_pin, tier, contribution, rfm_r, rfm_f, rfm_m, rfm_segment FROM customers
+         WHERE status = 'active'",
+    )?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let Some(slot) = usize::try_from(r.get_ref(0)?.as_i64()?).ok().and_then(|i| slots.get_mut(i)) else {
+            continue;
+        };
+        let pin = r.get_ref(1)?;
+        *slot = Slot {
+            contribution: r.get_ref(3)?.as_i64()?,
+            active: true,
+            changed: false,
+            pin: match pin {
+                rusqlite::types::ValueRef::Null => None,
+                v => Some(tier_of(v).ok_or_else(|| RepoError::Db(format!("unknown tier pin {v:?}")))?),
+            },
+            tier: tier_of(r.get_ref(2)?),
+            rfm: stored_rfm(r)?,
+        };
+    }
+    Ok(Places { slots, data_version })
 }
 
 impl Repo {
     /// Every active customer's contribution over the window of
     /// `window_days` days ending with (and including) `as_of` — the days
     /// after as_of − window — plus their last 90 days and the 90 before
-    /// (for "rising"), and their RFM inputs (sales only) over the window.
-    /// Days are UTC days; payments are not contribution.
+    /// (for "rising"), and their RFM inputs (sales only) over the window,
+    /// by customer id. Days are UTC days; payments are not contribution.
     pub fn pyramid_inputs(&self, as_of: NaiveDate, window_days: u32) -> Result<Vec<PyramidInput>> {
-        let end = day_start(as_of) + 86_400;
-        let start = end - window_days as i64 * 86_400;
-        let recent = end - 90 * 86_400;
-        let previous = end - 180 * 86_400;
-        let as_of_day = end / 86_400 - 1;
-        let mut st = self.conn().prepare_cached(
-            "SELECT c.id, c.tier_pin,
-                    coalesce(sum(CASE WHEN t.occurred_at >= ?2 THEN t.amount END), 0),
-                    coalesce(sum(CASE WHEN t.occurred_at >= ?3 THEN t.amount END), 0),
-                    coalesce(sum(CASE WHEN t.occurred_at >= ?4 AND t.occurred_at < ?3 THEN t.amount END), 0),
-                    max(CASE WHEN t.kind = 'sale' AND t.occurred_at >= ?2 THEN t.occurred_at END),
-                    count(DISTINCT CASE WHEN t.kind = 'sale' AND t.occurred_at >= ?2 THEN t.occurred_at / 86400 END),
-                    coalesce(sum(CASE WHEN t.kind = 'sale' AND t.occurred_at >= ?2 THEN t.amount END), 0)
-             FROM customers c
-             LEFT JOIN transactions t ON t.customer_id = c.id AND t.kind != 'payment'
-                  AND t.occurred_at >= min(?2, ?4) AND t.occurred_at < ?1
-             WHERE c.status = 'active'
-             GROUP BY c.id",
-        )?;
-        let rows = st.query_map(params![end, start, recent, previous], |r| {
-            let id: i64 = r.get(0)?;
-            let last_sale: Option<i64> = r.get(5)?;
-            Ok(PyramidInput {
-                value: ValueInput {
-                    customer_id: id,
-                    pin: r.get::<_, Option<String>>(1)?.map(|s| code(Tier::parse, s)).transpose()?,
-                    contribution: Money(r.get(2)?),
-                    recent: Money(r.get(3)?),
-                    previous: Money(r.get(4)?),
-                },
-                rfm: RfmInput {
-                    customer_id: id,
-                    recency_days: last_sale.map(|t| as_of_day - t.div_euclid(86_400)),
-                    frequency: r.get(6)?,
-                    monetary: Money(r.get(7)?),
-                },
+        let places = self.pyramid_places()?;
+        let totals = self.window_totals(as_of, window_days, places.len())?;
+        let as_of_day = Window::new(as_of, window_days).as_of_day;
+        Ok(places
+            .active_ids()
+            .map(|id| {
+                let t = totals[id as usize];
+                PyramidInput {
+                    value: ValueInput {
+                        customer_id: id,
+                        pin: places.pin(id),
+                        contribution: t.contribution,
+                        recent: t.recent,
+                        previous: t.previous,
+                    },
+                    rfm: RfmInput {
+                        customer_id: id,
+                        recency_days: t.recency_days(as_of_day),
+                        frequency: t.sale_days as i64,
+                        monetary: t.sales,
+                    },
+                }
             })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            .collect())
+    }
+
+    /// Every customer's pyramid columns as stored (see [`Places`]).
+    pub fn pyramid_places(&self) -> Result<Places> {
+        read_places(self.conn())
+    }
+
+    /// The figures of every customer over the window of `window_days` days
+    /// ending with (and including) `as_of`, indexed by customer id, for
+    /// ids below `ids` (the rest are left out; ids without transactions get
+    /// [`WindowTotal::NONE`]). Two scans of the time-ordered partial indexes
+    /// of migration 4, aggregated here, rather than a join grouped by
+    /// customer: the sales in time order (so distinct days are counted as
+    /// they come), then the costs.
+    pub fn window_totals(&self, as_of: NaiveDate, window_days: u32, ids: usize) -> Result<Vec<WindowTotal>> {
+        let w = Window::new(as_of, window_days);
+        let lo = w.start.min(w.previous);
+        let mut out = vec![WindowTotal::NONE; ids];
+        let mut add = |t: &mut WindowTotal, amount: i64, at: i64| {
+            if at >= w.start {
+                t.contribution.0 += amount;
+            }
+            if at >= w.recent {
+                t.recent.0 += amount;
+            } else if at >= w.previous {
+                t.previous.0 += amount;
+            }
+        };
+        let mut st = self.conn().prepare_cached(
+            "SELECT customer_id, amount, occurred_at FROM transactions
+             WHERE kind = 'sale' AND occurred_at >= ?1 AND occurred_at < ?2 ORDER BY occurred_at",
+        )?;
+        let mut rows = st.query([lo, w.end])?;
+        while let Some(r) = rows.next()? {
+            let Some(t) = usize::try_from(r.get_ref(0)?.as_i64()?).ok().and_then(|i| out.get_mut(i)) else {
+                continue;
+            };
+            let (amount, at) = (r.get_ref(1)?.as_i64()?, r.get_ref(2)?.as_i64()?);
+            add(t, amount, at);
+            if at >= w.start {
+                t.sales.0 += amount;
+                let day = at.div_euclid(86_400) as i32;
+                if day != t.last_sale_day {
+                    t.sale_days += 1;
+                    t.last_sale_day = day;
+                }
+            }
+        }
+        let mut st = self.conn().prepare_cached(
+            "SELECT customer_id, amount, occurred_at FROM transactions
+             WHERE kind NOT IN ('sale', 'payment') AND occurred_at >= ?1 AND occurred_at < ?2",
+        )?;
+        let mut rows = st.query([lo, w.end])?;
+        while let Some(r) = rows.next()? {
+            if let Some(t) = usize::try_from(r.get_ref(0)?.as_i64()?).ok().and_then(|i| out.get_mut(i)) {
+                add(t, r.get_ref(1)?.as_i64()?, r.get_ref(2)?.as_i64()?);
+            }
+        }
+        Ok(out)
     }
 
     /// Stores each customer's computed tier, contribution and RFM (one
@@ -136,6 +425,66 @@ impl Repo {
             }
             Ok(())
         })
+    }
+
+    /// Stores a recomputed pyramid and snapshots it as of `day`, in one
+    /// transaction: each customer's computed tier, contribution and RFM
+    /// (`rows`, any order), written only where they differ from `places`
+    /// (read before; read again inside the transaction if anyone wrote to
+    /// the base since), then every active customer's tier in force and
+    /// contribution as the snapshot of `day`, replacing the rows of an
+    /// earlier snapshot of that day that differ. The same as
+    /// [`Repo::store_pyramid`] followed by [`Repo::store_snapshot`].
+    /// Returns how many customers' figures changed.
+    pub fn store_recomputed(
+        &mut self,
+        mut places: Places,
+        day: NaiveDate,
+        rows: impl IntoIterator<Item = (i64, Tier, Money, Option<RfmScore>)>,
+    ) -> Result<usize> {
+        if self.read_only {
+            return Err(RepoError::ReadOnly);
+        }
+        // The CHECK (tier IN (...)) constraints cost a temporary b-tree per
+        // row; every value written here is a Tier's code().
+        let checks: bool = self.conn.query_row("PRAGMA ignore_check_constraints", [], |r| r.get(0))?;
+        self.conn.pragma_update(None, "ignore_check_constraints", true)?;
+        let out = self.write(|tx, _| {
+            let now: i64 = tx.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+            if now != places.data_version {
+                places = read_places(tx)?;
+            }
+            let mut changed = 0;
+            for (id, tier, contribution, rfm) in rows {
+                let Some(slot) = usize::try_from(id).ok().and_then(|i| places.slots.get_mut(i)) else {
+                    continue;
+                };
+                if slot.tier != Some(tier) || slot.contribution != contribution.0 || slot.rfm != Some(rfm) {
+                    *slot = Slot { tier: Some(tier), contribution: contribution.0, rfm: Some(rfm), changed: true, ..*slot };
+                    changed += 1;
+                }
+            }
+            let mut st = tx.prepare_cached(
+                "UPDATE customers SET tier = ?2, contribution = ?3, rfm_r = ?4, rfm_f = ?5, rfm_m = ?6, rfm_segment = ?7
+                 WHERE id = ?1",
+            )?;
+            for (id, s) in places.slots.iter().enumerate().filter(|(_, s)| s.changed) {
+                let rfm = s.rfm.flatten();
+                st.execute(params![
+                    id as i64,
+                    s.tier.map(Tier::code),
+                    s.contribution,
+                    rfm.map(|s| s.r),
+                    rfm.map(|s| s.f),
+                    rfm.map(|s| s.m),
+                    rfm.map(|s| s.segment.code())
+                ])?;
+            }
+            write_snapshot(tx, day, &places)?;
+            Ok(changed)
+        });
+        self.conn.pragma_update(None, "ignore_check_constraints", checks)?;
+        out
     }
 
     /// Records every active customer's tier in force and contribution as the

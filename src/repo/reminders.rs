@@ -194,11 +194,27 @@ impl Repo {
 
     /// A customer's open (and snoozed) reminders, soonest first.
     pub fn open_reminders_of(&self, customer_id: i64) -> Result<Vec<Reminder>> {
+        self.open_reminders_soonest(customer_id, usize::MAX)
+    }
+
+    /// The `limit` soonest of a customer's open (and snoozed) reminders.
+    pub fn open_reminders_soonest(&self, customer_id: i64, limit: usize) -> Result<Vec<Reminder>> {
         let mut st = self.conn().prepare_cached(&format!(
-            "{REMINDER_SELECT} WHERE r.customer_id = ?1 AND r.status IN ('open', 'snoozed') ORDER BY r.due_at, r.id"
+            "{REMINDER_SELECT} WHERE r.customer_id = ?1 AND r.status IN ('open', 'snoozed')
+             ORDER BY r.due_at, r.id LIMIT ?2"
         ))?;
-        let rows = st.query_map([customer_id], reminder_from_row)?;
+        let rows = st.query_map(params![customer_id, limit.min(i64::MAX as usize) as i64], reminder_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// How many open (and snoozed) reminders and open promises a customer has.
+    pub fn open_due_count_of(&self, customer_id: i64) -> Result<i64> {
+        Ok(self.conn().query_row(
+            "SELECT (SELECT count(*) FROM reminders WHERE customer_id = ?1 AND status IN ('open', 'snoozed'))
+                  + (SELECT count(*) FROM promises WHERE customer_id = ?1 AND status = 'open')",
+            [customer_id],
+            |r| r.get(0),
+        )?)
     }
 
     /// Everything open that falls due before `until`: reminders (open or

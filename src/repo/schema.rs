@@ -5,23 +5,86 @@ pub const APPLICATION_ID: i64 = 0x5241_5054;
 
 /// Migration n (1-based) is `MIGRATIONS[n - 1]`. Never edit a released
 /// migration: add a new one.
-pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3];
+pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4];
 
 /// The schema version this binary writes.
 pub fn latest() -> i64 {
     MIGRATIONS.len() as i64
 }
 
-/// The pipeline board on large bases: each column reads only the cards in
-/// view, in its order, from an index (no sort of the whole column), and the
-/// column headers' counts and totals come from one index-only grouped scan.
-/// `deals_board (status, stage)` is a prefix of each of these.
+/// The pyramid recompute on large bases (1,000,000 customers, 10,000,000
+/// transactions). Its window is read from two partial covering indexes in
+/// time order — the sales, and the rest of what counts as contribution —
+/// instead of the table; the customers' stored pyramid columns (pin, tier,
+/// contribution, RFM) from `customers_pyramid`, so that the recompute
+/// writes only the customers whose figures changed (the same index serves
+/// the pyramid pane's band counts). The snapshots become one b-tree keyed
+/// by (day, customer) instead of a table plus its primary-key index: half
+/// the writes of a day's snapshot, and a covering read of it.
+const MIGRATION_4: &str = r#"
+CREATE INDEX transactions_window_sales ON transactions (occurred_at, customer_id, amount) WHERE kind = 'sale';
+CREATE INDEX transactions_window_costs ON transactions (occurred_at, customer_id, amount)
+    WHERE kind NOT IN ('sale', 'payment');
+CREATE INDEX customers_pyramid ON customers (status, tier_pin, tier, contribution, rfm_r, rfm_f, rfm_m, rfm_segment);
+
+CREATE TABLE tier_snapshots_new (
+    taken_on      TEXT NOT NULL,
+    customer_id   INTEGER NOT NULL REFERENCES customers (id),
+    tier          TEXT NOT NULL,
+    contribution  INTEGER NOT NULL,
+    PRIMARY KEY (taken_on, customer_id)
+) WITHOUT ROWID;
+INSERT INTO tier_snapshots_new (taken_on, customer_id, tier, contribution)
+    SELECT taken_on, customer_id, tier, contribution FROM tier_snapshots;
+DROP TABLE tier_snapshots;
+ALTER TABLE tier_snapshots_new RENAME TO tier_snapshots;
+"#;
+
+/// The pipeline board on large bases. Each column reads only the cards in
+/// view, in its order, from an index (no sort of the whole column); the
+/// column headers and the won / lost counts come from `deal_totals`, kept
+/// by triggers: open, won and lost deals counted and summed per (status,
+/// stage, probability override), -1 standing for "no override" (a NULL
+/// would not match in the key). "Only mine" sums an owner's deals from
+/// `deals_board_owner` without reading the table. `deals_board (status,
+/// stage)` is a prefix of the new indexes.
 const MIGRATION_3: &str = r#"
 CREATE INDEX deals_board_amount ON deals (status, stage, amount DESC);
 CREATE INDEX deals_board_close ON deals (status, stage, expected_close IS NULL, expected_close);
 CREATE INDEX deals_board_age ON deals (status, stage, stage_changed_at);
-CREATE INDEX deals_board_totals ON deals (status, stage, probability_pct, amount);
+CREATE INDEX deals_board_owner ON deals (status, owner, stage, probability_pct, amount);
 DROP INDEX deals_board;
+
+CREATE TABLE deal_totals (
+    status           TEXT NOT NULL,
+    stage            TEXT NOT NULL,
+    probability_pct  INTEGER NOT NULL,
+    count            INTEGER NOT NULL,
+    amount           INTEGER NOT NULL,
+    PRIMARY KEY (status, stage, probability_pct)
+) WITHOUT ROWID;
+
+INSERT INTO deal_totals (status, stage, probability_pct, count, amount)
+    SELECT status, stage, coalesce(probability_pct, -1), count(*), sum(amount) FROM deals GROUP BY 1, 2, 3;
+
+CREATE TRIGGER deal_totals_insert AFTER INSERT ON deals BEGIN
+    INSERT INTO deal_totals (status, stage, probability_pct, count, amount)
+        VALUES (NEW.status, NEW.stage, coalesce(NEW.probability_pct, -1), 1, NEW.amount)
+        ON CONFLICT DO UPDATE SET count = count + 1, amount = amount + excluded.amount;
+END;
+
+CREATE TRIGGER deal_totals_delete AFTER DELETE ON deals BEGIN
+    UPDATE deal_totals SET count = count - 1, amount = amount - OLD.amount
+        WHERE status = OLD.status AND stage = OLD.stage AND probability_pct = coalesce(OLD.probability_pct, -1);
+END;
+
+CREATE TRIGGER deal_totals_update AFTER UPDATE OF status, stage, probability_pct, amount ON deals BEGIN
+    UPDATE deal_totals SET count = count - 1, amount = amount - OLD.amount
+        WHERE status = OLD.status AND stage = OLD.stage AND probability_pct = coalesce(OLD.probability_pct, -1);
+    INSERT INTO deal_totals (status, stage, probability_pct, count, amount)
+        VALUES (NEW.status, NEW.stage, coalesce(NEW.probability_pct, -1), 1, NEW.amount)
+        ON CONFLICT DO UPDATE SET count = count + 1, amount = amount + excluded.amount;
+END;
 "#;
 
 /// The churn model: each customer's P(alive), expected purchases and

@@ -52,22 +52,38 @@ impl Repo {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// A customer's invoices (sales: day, amount) and everything that
-    /// settles them (payments, write-offs, refunds, discounts), for ageing.
+    /// What ageing needs of a customer's receivables, first in first out:
+    /// the invoices (sales: day, amount) not wholly settled yet, newest
+    /// first, and how much of them is settled (the oldest of them may be
+    /// partly paid). `domain::ageing` gives the same buckets for these as
+    /// for every invoice with everything that settles them (payments,
+    /// write-offs, refunds, discounts) — but only the newest invoices are
+    /// read, so a customer with years of paid invoices costs no more.
     pub fn receivables_of(&self, customer_id: i64) -> Result<(Vec<(chrono::NaiveDate, Money)>, Money)> {
-        let mut st = self.conn().prepare_cached(
-            "SELECT occurred_at, amount FROM transactions WHERE customer_id = ?1 AND kind = 'sale' ORDER BY occurred_at",
-        )?;
-        let invoices = st
-            .query_map([customer_id], |r| Ok((from_ts(r.get(0)?).date_naive(), Money(r.get(1)?))))?
-            .collect::<rusqlite::Result<_>>()?;
-        let settled: i64 = self.conn().query_row(
-            "SELECT coalesce(sum(abs(amount)), 0) FROM transactions
-             WHERE customer_id = ?1 AND kind IN ('payment', 'write_off', 'refund', 'discount')",
+        let (sales, settled): (i64, i64) = self.conn().query_row(
+            "SELECT coalesce(sum(CASE WHEN kind = 'sale' THEN max(amount, 0) END), 0),
+                    coalesce(sum(CASE WHEN kind IN ('payment', 'write_off', 'refund', 'discount') THEN abs(amount) END), 0)
+             FROM transactions WHERE customer_id = ?1",
             [customer_id],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        Ok((invoices, Money(settled)))
+        let outstanding = (sales - settled).max(0);
+        let mut open = Vec::new();
+        let mut sum = 0i64;
+        if outstanding > 0 {
+            let mut st = self.conn().prepare_cached(
+                "SELECT occurred_at, amount FROM transactions WHERE customer_id = ?1 AND kind = 'sale' AND amount > 0
+                 ORDER BY occurred_at DESC, id DESC",
+            )?;
+            let mut rows = st.query([customer_id])?;
+            while sum < outstanding {
+                let Some(r) = rows.next()? else { break };
+                let amount: i64 = r.get(1)?;
+                sum += amount;
+                open.push((from_ts(r.get(0)?).date_naive(), Money(amount)));
+            }
+        }
+        Ok((open, Money(sum - outstanding)))
     }
 
     /// Invoiced (sales), paid (payments) and outstanding for a customer.

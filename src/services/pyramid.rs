@@ -6,8 +6,9 @@ use chrono::NaiveDate;
 use crate::config::Config;
 use crate::domain::model::Tier;
 use crate::domain::money::Money;
-use crate::domain::pyramid::{Thresholds, classify};
-use crate::domain::rfm::{RfmScore, score};
+use crate::domain::pyramid::{Banding, Thresholds, rising};
+use crate::domain::rfm::{RfmScore, Segment, quintiles_by};
+use crate::repo::pyramid::{Places, WindowTotal};
 use crate::repo::{Repo, Result};
 
 /// What a pyramid is computed with.
@@ -79,40 +80,81 @@ impl Pyramid {
 
 /// Computes the pyramid without storing anything.
 pub fn compute(repo: &Repo, p: &Params) -> Result<Pyramid> {
-    let inputs = repo.pyramid_inputs(p.as_of, p.window_days)?;
-    let values: Vec<_> = inputs.iter().map(|i| i.value.clone()).collect();
-    let rfm_inputs: Vec<_> = inputs.iter().map(|i| i.rfm.clone()).collect();
-    let tiers = classify(&values, p.thresholds);
-    let scores: std::collections::HashMap<i64, Option<RfmScore>> = score(&rfm_inputs).into_iter().collect();
-    let by_id: std::collections::HashMap<i64, &crate::domain::pyramid::ValueInput> =
-        values.iter().map(|v| (v.customer_id, v)).collect();
+    let places = repo.pyramid_places()?;
+    compute_with(repo, p, &places)
+}
+
+/// Computes the pyramid of the customers `places` says are active.
+///
+/// The same result as classifying [`Repo::pyramid_inputs`] with
+/// [`crate::domain::pyramid::classify`] and scoring it with [`crate::domain::rfm::score`], but
+/// built for a million customers: the window's figures come as one compact
+/// array indexed by customer id, the RFM scores are counted or sorted one
+/// dimension at a time, and nothing is kept per customer beyond what the
+/// result holds.
+fn compute_with(repo: &Repo, p: &Params, places: &Places) -> Result<Pyramid> {
+    let totals = repo.window_totals(p.as_of, p.window_days, places.len())?;
+    let scores = rfm_scores(places, &totals);
+    let t = p.thresholds;
+    // (contribution, id, rising), by contribution descending, ties by id.
+    let mut order: Vec<(i64, u32, bool)> = places
+        .active_ids()
+        .map(|id| {
+            let w = &totals[id as usize];
+            (w.contribution.0, id as u32, rising(w.recent, w.previous, t))
+        })
+        .collect();
+    drop(totals);
+    order.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let positive: i128 = order.iter().map(|o| o.0.max(0) as i128).sum();
+    let mut banding = Banding::new(positive, t);
     let mut bands = [BandFigures::default(); 4];
-    let mut customers = Vec::with_capacity(tiers.len());
-    for (id, computed, tier) in tiers {
-        let v = by_id[&id];
-        let b = &mut bands[Tier::ALL.iter().position(|t| *t == tier).unwrap_or(2)];
+    let mut customers = Vec::with_capacity(order.len());
+    for (contribution, id, is_rising) in order {
+        let id = id as i64;
+        let contribution = Money(contribution);
+        let computed = banding.next(contribution, is_rising);
+        let pin = places.pin(id);
+        let tier = pin.unwrap_or(computed);
+        let b = &mut bands[Tier::ALL.iter().position(|x| *x == tier).unwrap_or(2)];
         b.count += 1;
-        b.total = b.total + v.contribution;
+        b.total = b.total + contribution;
         customers.push(Placed {
             customer_id: id,
             tier,
             computed,
-            pinned: v.pin.is_some(),
-            contribution: v.contribution,
-            rfm: scores.get(&id).copied().flatten(),
+            pinned: pin.is_some(),
+            contribution,
+            rfm: scores[id as usize],
         });
     }
-    let positive_total = values.iter().map(|v| Money(v.contribution.0.max(0))).sum();
-    Ok(Pyramid { params: *p, bands, positive_total, customers })
+    Ok(Pyramid { params: *p, bands, positive_total: Money(positive as i64), customers })
+}
+
+/// Each active buyer's RFM scores (customers with a sale in the window),
+/// indexed by customer id: the quintiles of [`crate::domain::rfm::score`].
+fn rfm_scores(places: &Places, totals: &[WindowTotal]) -> Vec<Option<RfmScore>> {
+    let buyers: Vec<u32> =
+        places.active_ids().filter(|&id| totals[id as usize].sale_days > 0).map(|id| id as u32).collect();
+    let of = |k: usize| &totals[buyers[k] as usize];
+    // A later last sale is a shorter recency: the same ranks as −recency.
+    let r = quintiles_by(buyers.len(), |k| of(k).last_sale_day as i64);
+    let f = quintiles_by(buyers.len(), |k| of(k).sale_days as i64);
+    let m = quintiles_by(buyers.len(), |k| of(k).sales.0);
+    let mut scores = vec![None; places.len()];
+    for (k, id) in buyers.iter().enumerate() {
+        scores[*id as usize] = Some(RfmScore { r: r[k], f: f[k], m: m[k], segment: Segment::of(r[k], f[k]) });
+    }
+    scores
 }
 
 /// Computes the pyramid as of `day` with the config's settings, stores each
 /// customer's tier, contribution and RFM, and snapshots the day (once per
-/// day: a second run the same day replaces that day's snapshot).
+/// day: a second run the same day replaces that day's snapshot). Only the
+/// customers whose figures changed are written.
 pub fn recompute(repo: &mut Repo, config: &Config, day: NaiveDate) -> Result<Pyramid> {
-    let p = compute(repo, &Params::from_config(config, day))?;
-    let rows: Vec<_> = p.customers.iter().map(|c| (c.customer_id, c.computed, c.contribution, c.rfm)).collect();
-    repo.store_pyramid(&rows)?;
-    repo.store_snapshot(day)?;
+    let places = repo.pyramid_places()?;
+    let p = compute_with(repo, &Params::from_config(config, day), &places)?;
+    repo.store_recomputed(places, day, p.customers.iter().map(|c| (c.customer_id, c.computed, c.contribution, c.rfm)))?;
     Ok(p)
 }
