@@ -36,6 +36,9 @@ pub struct Cli {
     /// Draw with ASCII characters only (no box-drawing glyphs).
     #[arg(long)]
     pub ascii: bool,
+    /// A new base is made readable and writable by this group too (a team on one server; see README).
+    #[arg(long, global = true, value_name = "GROUP")]
+    pub shared_group: Option<String>,
     /// Open straight on the card of the customer with this phone number.
     #[arg(long, value_name = "NUMBER")]
     pub phone: Option<String>,
@@ -162,7 +165,15 @@ pub fn agent(cli: &Cli, config: &Config) -> String {
 
 /// Opens (creating if needed) the base as the configured agent.
 pub fn open_repo(cli: &Cli, config: &Config) -> anyhow::Result<Repo> {
-    Ok(Repo::open(&db_path(cli)?, &agent(cli, config))?)
+    let path = db_path(cli)?;
+    if let Some(group) = &cli.shared_group {
+        use crate::repo::file_access::{Access, create_base_file, group_id};
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        create_base_file(&path, Access::Group(group_id(group)?))?;
+    }
+    Ok(Repo::open(&path, &agent(cli, config))?)
 }
 
 /// Opens a base that must already exist (reports, exports, backups).

@@ -14,6 +14,7 @@ pub mod customers;
 pub mod deals;
 pub mod duplicates;
 pub mod export;
+pub mod file_access;
 pub mod import;
 pub mod interactions;
 pub mod pipeline_stats;
@@ -95,6 +96,9 @@ impl Repo {
         if path.is_dir() {
             return Err(RepoError::Open { path: shown, detail: "it is a directory".into() });
         }
+        // A new base is its owner's alone (unless the caller made it first,
+        // for a group: `file_access`).
+        file_access::create_base_file(path, file_access::Access::Private)?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
