@@ -72,7 +72,10 @@ impl Repo {
         let mut sum = 0i64;
         if outstanding > 0 {
             let mut st = self.conn().prepare_cached(
-                "SELECT occurred_at, amount FROM transactions WHERE customer_id = ?1 AND kind = 'sale' AND amount > 0
+                // Newest first straight from the (customer, time) index, so
+                // the walk stops after the unpaid ones instead of sorting all.
+                "SELECT occurred_at, amount FROM transactions INDEXED BY transactions_customer
+                 WHERE customer_id = ?1 AND kind = 'sale' AND amount > 0
                  ORDER BY occurred_at DESC, id DESC",
             )?;
             let mut rows = st.query([customer_id])?;
