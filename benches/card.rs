@@ -93,7 +93,12 @@ fn build_base() -> (tempfile::TempDir, PathBuf) {
                     })?;
                 }
                 _ => {
-                    b.promise(&NewPromise { customer_id: id, interaction_id: None, text: format!("Promise {i}"), due_at: at(i) })?;
+                    b.promise(&NewPromise {
+                        customer_id: id,
+                        interaction_id: None,
+                        text: format!("Promise {i}"),
+                        due_at: at(i),
+                    })?;
                 }
             }
         }
@@ -188,11 +193,16 @@ fn card(c: &mut Criterion) {
     rig.press(KeyCode::Right);
     let d = rig.press(KeyCode::End);
     eprintln!("probe card/timeline_end (reads the whole story once): {d:.3?}");
-    common::bench_step(c, "card/timeline_home_end_after_read", 500, || rig.press(KeyCode::Home) + rig.press(KeyCode::End));
+    common::bench_step(c, "card/timeline_home_end_after_read", 500, || {
+        rig.press(KeyCode::Home) + rig.press(KeyCode::End)
+    });
 }
 
 fn config() -> Criterion {
-    Criterion::default().sample_size(20).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3))
+    Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3))
 }
 
 criterion_group! { name = benches; config = config(); targets = card }

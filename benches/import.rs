@@ -41,12 +41,52 @@ struct Names {
 }
 
 const LATIN_GIVEN: &[&str] = &[
-    "James", "Olivia", "Zoë", "Chloé", "Hélène", "François", "Jürgen", "Jörg", "Søren", "Åsa", "Małgorzata", "Łukasz",
-    "José", "María", "Inés", "Ángel", "Noah", "Emma", "Liam", "Ava", "Björn", "Ægir", "Renée", "Zoltán",
+    "James",
+    "Olivia",
+    "Zoë",
+    "Chloé",
+    "Hélène",
+    "François",
+    "Jürgen",
+    "Jörg",
+    "Søren",
+    "Åsa",
+    "Małgorzata",
+    "Łukasz",
+    "José",
+    "María",
+    "Inés",
+    "Ángel",
+    "Noah",
+    "Emma",
+    "Liam",
+    "Ava",
+    "Björn",
+    "Ægir",
+    "Renée",
+    "Zoltán",
 ];
 const LATIN_FAMILY: &[&str] = &[
-    "Smith", "Müller", "Ångström", "Lefèvre", "García", "Núñez", "O'Brien", "Schröder", "Nowak", "Wiśniewski",
-    "Dubois", "Fernández", "Johansson", "Østergaard", "Brown", "Kovács", "Doğan", "Peña", "Straße", "Da Silva",
+    "Smith",
+    "Müller",
+    "Ångström",
+    "Lefèvre",
+    "García",
+    "Núñez",
+    "O'Brien",
+    "Schröder",
+    "Nowak",
+    "Wiśniewski",
+    "Dubois",
+    "Fernández",
+    "Johansson",
+    "Østergaard",
+    "Brown",
+    "Kovács",
+    "Doğan",
+    "Peña",
+    "Straße",
+    "Da Silva",
 ];
 const ZH_GIVEN: &[&str] = &["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟"];
 const ZH_FAMILY: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱"];
@@ -126,7 +166,8 @@ fn pick(rng: &mut ChaCha8Rng, total: u32) -> &'static Names {
 fn generate(path: &Path, n: usize) -> std::io::Result<()> {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let total: u32 = CULTURES.iter().map(|c| c.weight).sum();
-    let mut w = csv::WriterBuilder::new().from_writer(std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?));
+    let mut w =
+        csv::WriterBuilder::new().from_writer(std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?));
     w.write_record([
         "external_id",
         "name",
@@ -159,7 +200,11 @@ fn generate(path: &Path, n: usize) -> std::io::Result<()> {
         };
         let phone = if rng.random_bool(0.9) { (culture.phone)(&mut rng) } else { String::new() };
         let (city, country) = culture.cities[rng.random_range(0..culture.cities.len())];
-        let credit = if rng.random_bool(0.3) { format!("{}.{:02}", rng.random_range(100..50_000), rng.random_range(0..100)) } else { String::new() };
+        let credit = if rng.random_bool(0.3) {
+            format!("{}.{:02}", rng.random_range(100..50_000), rng.random_range(0..100))
+        } else {
+            String::new()
+        };
         let note = match rng.random_range(0..20) {
             0 => "Prefers email; only call after 2 pm",
             1 => "Key account.\nVisit twice a year",
@@ -207,6 +252,7 @@ fn import_once(dir: &Path, csv: &Path, run: usize) -> Duration {
     }
     // The empty base is made (schema and all) outside the timed part.
     drop(rapport::repo::Repo::open(&db, "bench").expect("new base"));
+    let sched = schedstat();
     let t = Instant::now();
     let code = rapport::cli::run_args([
         "rapport".as_ref(),
@@ -220,6 +266,10 @@ fn import_once(dir: &Path, csv: &Path, run: usize) -> Duration {
     ])
     .expect("import");
     let took = t.elapsed();
+    let (on_cpu, waiting) = match (sched, schedstat()) {
+        (Some(a), Some(b)) => (format!("{:.2?}", b.0 - a.0), format!("{:.2?}", b.1 - a.1)),
+        _ => ("?".into(), "?".into()),
+    };
     assert_eq!(code, 0);
     let repo = rapport::repo::Repo::open(&db, "bench").expect("reopen");
     let n = repo.customer_count().expect("count");
@@ -228,8 +278,17 @@ fn import_once(dir: &Path, csv: &Path, run: usize) -> Duration {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
-    eprintln!("run {run}: {} rows in {took:.2?}", rows());
+    eprintln!("run {run}: {} rows in {took:.2?} (on a CPU {on_cpu}, waiting for one {waiting})", rows());
     took
+}
+
+/// This thread's time on a CPU and time waiting for one (the machine is
+/// shared: the second says how much of the wall time others took), from
+/// `/proc/thread-self/schedstat`. The import runs on this thread alone.
+fn schedstat() -> Option<(Duration, Duration)> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let mut f = text.split_whitespace().map(|n| n.parse::<u64>().ok());
+    Some((Duration::from_nanos(f.next()??), Duration::from_nanos(f.next()??)))
 }
 
 fn import(c: &mut Criterion) {

@@ -342,7 +342,8 @@ fn first_frame(c: &mut Criterion, path: &Path) {
         black_box(rig.repo.open_deal_groups_where(&mine).expect("groups"));
         t.elapsed()
     });
-    let count = rig.repo.open_deal_groups().expect("groups").iter().filter(|g| g.stage == "Lead").map(|g| g.count).sum::<u64>();
+    let count =
+        rig.repo.open_deal_groups().expect("groups").iter().filter(|g| g.stage == "Lead").map(|g| g.count).sum::<u64>();
     probe("query/board_column Lead, 12 cards at the middle", 200, &mut || {
         let t = Instant::now();
         black_box(rig.repo.board_column("Lead", &filter, count as usize / 2, 12).expect("column"));

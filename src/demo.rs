@@ -1484,7 +1484,8 @@ impl<'a> Gen<'a> {
         {
             let ack = opened + Duration::minutes(self.range(20, 20 * 60));
             if ack < now {
-                let apologized = self.chance(60).then(|| ack + Duration::minutes(self.range(5, 90))).filter(|t| *t < now);
+                let apologized =
+                    self.chance(60).then(|| ack + Duration::minutes(self.range(5, 90))).filter(|t| *t < now);
                 b.case_progress(cid, [Some(ack), apologized, None, None], None, None)?;
             }
         }

@@ -227,8 +227,13 @@ fn report_care_gives_the_promise_kept_rate_per_agent_and_complaint_times() {
     let mut bob = Repo::open(&db, "bob").unwrap();
     let acme = alice.search_customers("acme", 0, 1).unwrap()[0].id;
     let promise = |repo: &mut Repo, due| {
-        repo.create_promise(&NewPromise { customer_id: acme, interaction_id: None, text: "Call back".into(), due_at: due })
-            .unwrap()
+        repo.create_promise(&NewPromise {
+            customer_id: acme,
+            interaction_id: None,
+            text: "Call back".into(),
+            due_at: due,
+        })
+        .unwrap()
     };
     // alice: kept, late, broken; bob: kept. All settled in October 2026.
     let p1 = promise(&mut alice, at(2026, 10, 10, 12));
@@ -284,12 +289,10 @@ fn report_care_gives_the_promise_kept_rate_per_agent_and_complaint_times() {
     let j: serde_json::Value = serde_json::from_str(&report("json")).unwrap();
     assert_eq!(j["from"], "2026-10-01");
     let p = &j["promises"];
-    assert_eq!((p["settled"].as_u64(), p["kept"].as_u64(), p["late"].as_u64(), p["broken"].as_u64()), (
-        Some(4),
-        Some(2),
-        Some(1),
-        Some(1)
-    ));
+    assert_eq!(
+        (p["settled"].as_u64(), p["kept"].as_u64(), p["late"].as_u64(), p["broken"].as_u64()),
+        (Some(4), Some(2), Some(1), Some(1))
+    );
     assert_eq!(p["kept_rate"].as_f64(), Some(0.5));
     let c = &j["complaints"];
     assert_eq!((c["acknowledged"].as_u64(), c["closed"].as_u64()), (Some(2), Some(1)));

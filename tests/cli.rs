@@ -177,7 +177,13 @@ fn customers_csv(dir: &tempfile::TempDir, rows: usize) -> std::path::PathBuf {
 fn import_progress_stays_off_a_piped_stderr_and_stdout() {
     let dir = tempfile::tempdir().unwrap();
     let csv = customers_csv(&dir, 12_000);
-    let out = rapport(&dir).args(["import", "customers"]).arg(&csv).arg("--db").arg(dir.path().join("a.db")).output().unwrap();
+    let out = rapport(&dir)
+        .args(["import", "customers"])
+        .arg(&csv)
+        .arg("--db")
+        .arg(dir.path().join("a.db"))
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.starts_with("customers from ") && stdout.contains("12000 added"), "{stdout}");

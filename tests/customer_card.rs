@@ -2,7 +2,6 @@
 //! newest first, paged with a cursor so nothing is lost or repeated), and
 //! contacts edited, archived and restored with audit and conflict checks.
 
-
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use rapport::domain::model::{
     Channel, CustomerKind, DealStatus, Direction, NewCase, NewContact, NewCustomer, NewDeal, NewInteraction,
@@ -35,7 +34,14 @@ fn call(customer_id: i64, summary: &str, at: DateTime<Utc>) -> NewInteraction {
 }
 
 fn sale(customer_id: i64, cents: i64, at: DateTime<Utc>) -> NewTransaction {
-    NewTransaction { customer_id, external_id: None, kind: TxKind::Sale, amount: Money(cents), occurred_at: at, reference: None }
+    NewTransaction {
+        customer_id,
+        external_id: None,
+        kind: TxKind::Sale,
+        amount: Money(cents),
+        occurred_at: at,
+        reference: None,
+    }
 }
 
 #[test]
@@ -119,12 +125,10 @@ fn the_timeline_merges_every_kind_newest_first() {
     );
     match &all[4].event {
         Event::DealMove { title, from, to, reason, .. } => {
-            assert_eq!((title.as_str(), from.as_deref(), to.as_str(), reason.as_deref()), (
-                "Studio upgrade",
-                Some("Qualified"),
-                "Won",
-                Some("Best fit")
-            ));
+            assert_eq!(
+                (title.as_str(), from.as_deref(), to.as_str(), reason.as_deref()),
+                ("Studio upgrade", Some("Qualified"), "Won", Some("Best fit"))
+            );
         }
         e => panic!("{e:?}"),
     }

@@ -306,7 +306,8 @@ fn a_long_summary_is_written_in_the_users_editor() {
     let s = Sandbox::with_demo();
     // The "editor": appends two lines to the file it is given, as a person would.
     let editor = s.dir.path().join("editor.sh");
-    std::fs::write(&editor, "#!/bin/sh\nprintf 'first line of a long note\\nsecond line 第二行\\n' >> \"$1\"\n").unwrap();
+    std::fs::write(&editor, "#!/bin/sh\nprintf 'first line of a long note\\nsecond line 第二行\\n' >> \"$1\"\n")
+        .unwrap();
     std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
     let mut app = Spawn::new(&s.config, &["--db", s.db()]).env("EDITOR", editor.to_str().unwrap()).start();
     open_yamada(&mut app);
@@ -352,7 +353,8 @@ fn dial_runs_the_configured_command_with_the_callers_number_and_times_the_call()
     let script = s.dir.path().join("dial.sh");
     std::fs::write(&script, format!("#!/bin/sh\nprintf '%s' \"$1\" > {}\n", dialled.display())).unwrap();
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::write(s.config.join("config.toml"), format!("[ui]\ndialer = \"{} {{number}}\"\n", script.display())).unwrap();
+    std::fs::write(s.config.join("config.toml"), format!("[ui]\ndialer = \"{} {{number}}\"\n", script.display()))
+        .unwrap();
     // The caller's number, formatted differently from the stored "+1 (514) 721-4711".
     let mut app = s.open(&["--phone", "514.721.4711"]);
     app.wait_for_text(&["Zoë Ångström · individual", "Recent interactions"]);

@@ -103,7 +103,8 @@ fn a_deal_moves_through_every_stage_and_is_won() {
         .iter()
         .map(|m| (m["stage"][0].as_str().unwrap().to_string(), m["stage"][1].as_str().unwrap().to_string()))
         .collect();
-    let expected = [("Lead", "Qualified"), ("Qualified", "Proposal"), ("Proposal", "Negotiation"), ("Negotiation", "Won")];
+    let expected =
+        [("Lead", "Qualified"), ("Qualified", "Proposal"), ("Proposal", "Negotiation"), ("Negotiation", "Won")];
     assert_eq!(stages, expected.map(|(a, b)| (a.to_string(), b.to_string())), "{audit:?}");
     assert_eq!(moves[3]["status"], serde_json::json!(["open", "won"]));
     assert_eq!(moves[3]["reason"], REASON);

@@ -48,7 +48,11 @@ fn shared_group_makes_the_base_group_writable() {
         })
         .unwrap_or_else(|| gid.to_string());
     let db = dir.path().join("team.db");
-    rapport(dir.path()).args(["demo", "--customers", "20", "--shared-group", &name, "--db"]).arg(&db).assert().success();
+    rapport(dir.path())
+        .args(["demo", "--customers", "20", "--shared-group", &name, "--db"])
+        .arg(&db)
+        .assert()
+        .success();
     assert_eq!(mode(&db), 0o660);
     assert_eq!(std::fs::metadata(&db).unwrap().gid(), gid);
 

@@ -1,8 +1,9 @@
 //! The pipeline board on long columns: a column is read a window at a time
-//! (`board_column` with an offset), a deal's place in its column
-//! (`board_rank`) agrees with that order under every sort and filter, and
-//! in the app every card of a long column can be reached, and a moved deal
-//! stays selected however deep in its column it sits.
+//! (`board_column` with an offset, or from its end), a deal's place in its
+//! column (`board_rank`) agrees with that order under every sort and filter,
+//! the headers' sums (kept by triggers in `deal_totals`) follow every kind
+//! of write, and in the app every card of a long column can be reached and a
+//! moved deal stays selected however deep in its column it sits.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -10,9 +11,9 @@ use rapport::app::App;
 use rapport::config::Config;
 use rapport::domain::model::{CustomerKind, Deal, DealStatus, NewCustomer, NewDeal};
 use rapport::domain::money::Money;
+use rapport::domain::pipeline::DealGroup;
 use rapport::keymap::Keymap;
 use rapport::repo::Repo;
-use rapport::domain::pipeline::DealGroup;
 use rapport::repo::deals::{BoardFilter, CardSort};
 use rapport::theme::Theme;
 use ratatui::Terminal;
@@ -73,7 +74,9 @@ fn windows_and_ranks_follow_the_columns_order() {
             assert_eq!(count as usize, all.len(), "{f:?}: the header counts the column");
             // The order itself.
             let ordered = all.windows(2).all(|w| match sort {
-                CardSort::Amount => (std::cmp::Reverse(w[0].amount), w[0].id) < (std::cmp::Reverse(w[1].amount), w[1].id),
+                CardSort::Amount => {
+                    (std::cmp::Reverse(w[0].amount), w[0].id) < (std::cmp::Reverse(w[1].amount), w[1].id)
+                }
                 CardSort::CloseDate => {
                     (w[0].expected_close.is_none(), w[0].expected_close, w[0].id)
                         < (w[1].expected_close.is_none(), w[1].expected_close, w[1].id)
@@ -215,15 +218,17 @@ fn counted(repo: &Repo) -> (Vec<DealGroup>, (i64, i64, Money)) {
         match d.status {
             DealStatus::Won => (won, value) = (won + 1, value + d.amount),
             DealStatus::Lost => lost += 1,
-            DealStatus::Open => match groups.iter_mut().find(|g| g.stage == d.stage && g.probability_pct == d.probability_pct) {
-                Some(g) => (g.count, g.total) = (g.count + 1, g.total + d.amount),
-                None => groups.push(DealGroup {
-                    stage: d.stage.clone(),
-                    probability_pct: d.probability_pct,
-                    count: 1,
-                    total: d.amount,
-                }),
-            },
+            DealStatus::Open => {
+                match groups.iter_mut().find(|g| g.stage == d.stage && g.probability_pct == d.probability_pct) {
+                    Some(g) => (g.count, g.total) = (g.count + 1, g.total + d.amount),
+                    None => groups.push(DealGroup {
+                        stage: d.stage.clone(),
+                        probability_pct: d.probability_pct,
+                        count: 1,
+                        total: d.amount,
+                    }),
+                }
+            }
         }
     }
     groups.sort_by(|a, b| (&a.stage, a.probability_pct).cmp(&(&b.stage, b.probability_pct)));
@@ -277,35 +282,4 @@ fn header_totals_follow_every_kind_of_write() {
     let mine = |o: &str| repo.open_deal_groups_where(&BoardFilter { owner: Some(o.into()), ..Default::default() });
     let owners: u64 = ["alice", "bob"].iter().map(|o| mine(o).unwrap().iter().map(|g| g.count).sum::<u64>()).sum();
     assert_eq!(owners, 10);
-}
-
-#[test]
-fn a_base_made_before_the_totals_gets_them_on_opening() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("old.db");
-    let mut repo = Repo::open(&path, "tester").unwrap();
-    fill(&mut repo, "Qualified", 9, |i| 500 * i as i64);
-    let x = repo.deal(2).unwrap();
-    repo.move_deal(x.id, x.version, "Lost", DealStatus::Lost, Some("Price")).unwrap();
-    let expected = counted(&repo);
-    drop(repo);
-    // Back to schema 2: without the board's indexes, the totals and their
-    // triggers (and with a stale total, which the upgrade must not trust).
-    {
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(
-            "UPDATE deal_totals SET count = 999;
-             DROP TRIGGER deal_totals_insert; DROP TRIGGER deal_totals_delete; DROP TRIGGER deal_totals_update;
-             DROP TABLE deal_totals;
-             DROP INDEX deals_board_amount; DROP INDEX deals_board_close; DROP INDEX deals_board_age;
-             DROP INDEX deals_board_owner;
-             CREATE INDEX deals_board ON deals (status, stage);
-             PRAGMA user_version = 2;",
-        )
-        .unwrap();
-    }
-    let repo = Repo::open(&path, "tester").unwrap();
-    assert_eq!(repo.schema_version().unwrap(), rapport::repo::latest_schema_version());
-    assert_eq!(headers(&repo), expected);
-    assert_eq!(expected.0.iter().map(|g| g.count).sum::<u64>(), 8);
 }

@@ -230,7 +230,8 @@ fn the_report_and_the_view_agree_on_every_period() {
             .map(|c| (c["entered"].as_u64().unwrap(), c["advanced"].as_u64().unwrap()))
             .collect();
         assert_eq!(conv, view.conversions.iter().map(|c| (c.entered, c.advanced)).collect::<Vec<_>>(), "{choice:?}");
-        let stays: Vec<u64> = j["stage_days"].as_array().unwrap().iter().map(|s| s["stays"].as_u64().unwrap()).collect();
+        let stays: Vec<u64> =
+            j["stage_days"].as_array().unwrap().iter().map(|s| s["stays"].as_u64().unwrap()).collect();
         assert_eq!(stays, view.stage_times.iter().map(|t| t.stays).collect::<Vec<_>>(), "{choice:?}");
     }
     // Without --from, the report's period is the view's default one.

@@ -1259,19 +1259,23 @@ fn the_timeline_tab_scrolls_through_a_long_story() {
 /// A second record of Zoë: same phone written differently, one call logged on it.
 fn zoe_twice(app: &mut App) -> (i64, i64) {
     let zoe = app.repo.search_customers("zoe", 0, 1).unwrap()[0].id;
-    let mut twin = rapport::domain::model::NewCustomer::named(rapport::domain::model::CustomerKind::Individual, "Zoe Angstrom");
+    let mut twin =
+        rapport::domain::model::NewCustomer::named(rapport::domain::model::CustomerKind::Individual, "Zoe Angstrom");
     twin.phone = Some("514 721 4711".into());
     let twin = app.repo.create_customer(&twin).unwrap();
     app.repo
-        .log_interaction(&rapport::domain::model::NewInteraction {
-            customer_id: twin,
-            channel: rapport::domain::model::Channel::Call,
-            direction: rapport::domain::model::Direction::Inbound,
-            summary: "Called from the second record".into(),
-            outcome: rapport::domain::model::Outcome::Resolved,
-            occurred_at: common::now() - chrono::Duration::hours(1),
-            duration_secs: None,
-        }, None)
+        .log_interaction(
+            &rapport::domain::model::NewInteraction {
+                customer_id: twin,
+                channel: rapport::domain::model::Channel::Call,
+                direction: rapport::domain::model::Direction::Inbound,
+                summary: "Called from the second record".into(),
+                outcome: rapport::domain::model::Outcome::Resolved,
+                occurred_at: common::now() - chrono::Duration::hours(1),
+                duration_secs: None,
+            },
+            None,
+        )
         .unwrap();
     app.reload_all();
     (zoe, twin)

@@ -48,8 +48,7 @@ pub fn build_base() -> (tempfile::TempDir, PathBuf) {
 pub fn probe(label: &str, max_calls: usize, step: &mut dyn FnMut() -> std::time::Duration) {
     let mut times = Vec::new();
     let started = Instant::now();
-    while times.len() < max_calls && (times.len() < 50 || started.elapsed() < std::time::Duration::from_millis(1_500))
-    {
+    while times.len() < max_calls && (times.len() < 50 || started.elapsed() < std::time::Duration::from_millis(1_500)) {
         times.push(step());
     }
     times.sort();

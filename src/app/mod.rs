@@ -19,6 +19,7 @@ use crate::panes::card::CardPane;
 use crate::panes::care::CarePane;
 use crate::panes::close_form::CloseForm;
 use crate::panes::complaint_form::ComplaintForm;
+use crate::panes::contact_form::ContactForm;
 use crate::panes::customer_form::CustomerForm;
 use crate::panes::customers::CustomersPane;
 use crate::panes::deal_form::DealForm;
@@ -28,7 +29,6 @@ use crate::panes::overlay::Overlay;
 use crate::panes::pipeline::PipelinePane;
 use crate::panes::prompt_form::{PromptForm, Purpose};
 use crate::panes::pyramid::PyramidPane;
-use crate::panes::contact_form::ContactForm;
 use crate::panes::reminder_form::ReminderForm;
 use crate::panes::snooze_form::SnoozeForm;
 use crate::panes::team::TeamPane;
@@ -595,7 +595,8 @@ impl App {
                 self.overlay = None;
                 let view = self.view;
                 let (mut env, _, _, _, care, _, team) = self.env();
-                let set = if view == View::Care { care.set_range(&text, &mut env) } else { team.set_range(&text, &mut env) };
+                let set =
+                    if view == View::Care { care.set_range(&text, &mut env) } else { team.set_range(&text, &mut env) };
                 if let Err(e) = set {
                     self.status = Some(Status { text: e, error: true });
                 }

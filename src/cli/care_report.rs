@@ -112,7 +112,8 @@ fn complaints(f: &Figures) -> ComplaintsJson {
 fn to_json(c: &CareFigures) -> CareJson {
     let mut overall = complaints(&c.overall);
     overall.open = Some(c.open_cases);
-    overall.open_by_age = Some(AGE_BUCKETS.iter().zip(c.open_by_age).map(|(age, count)| AgeJson { age, count }).collect());
+    overall.open_by_age =
+        Some(AGE_BUCKETS.iter().zip(c.open_by_age).map(|(age, count)| AgeJson { age, count }).collect());
     CareJson {
         from: c.period.from(),
         to: c.period.to(),

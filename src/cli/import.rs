@@ -122,7 +122,9 @@ and nothing is written (exit code 1). --dry-run: nothing is written; the summary
 added, updated and rejected (with --strict, exit code 1 if any row is bad).
 
 The audit log gets one entry per import (entity \"import\": kind, file and counts), not one per row.
-After transactions are imported, the pyramid is recomputed.
+After transactions are imported, the pyramid is recomputed. When stderr is a terminal, a progress line
+(rows read, rows per second, percent of the file) is redrawn there from row 10,000 on; stdout only
+ever gets the summary.
 
 Examples:
   rapport import customers customers.csv --map customer_id=external_id
@@ -603,8 +605,7 @@ impl Row<'_> {
     /// has capitals or is bad.
     fn code<T>(&self, field: &str, parse: fn(&str) -> Result<T, String>) -> RowResult<Option<T>> {
         let Some(v) = self.value(field) else { return Ok(None) };
-        let parsed =
-            if v.bytes().any(|b| b.is_ascii_uppercase()) { parse(&v.to_ascii_lowercase()) } else { parse(v) };
+        let parsed = if v.bytes().any(|b| b.is_ascii_uppercase()) { parse(&v.to_ascii_lowercase()) } else { parse(v) };
         match parsed {
             Ok(x) => Ok(Some(x)),
             Err(e) => self.err(field, format!("bad {field}: {e}")),

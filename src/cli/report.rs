@@ -740,7 +740,10 @@ fn pipeline_text(j: &PipelineJson) -> String {
 
 /// The period of `--from`/`--to`: by default this month, the 1st to today
 /// (with only `--to`, the 1st of its month to it).
-pub(super) fn month_period(from: Option<NaiveDate>, to: Option<NaiveDate>) -> anyhow::Result<crate::domain::forecast::Period> {
+pub(super) fn month_period(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> anyhow::Result<crate::domain::forecast::Period> {
     use chrono::Datelike;
     let to = to.unwrap_or_else(|| Local::now().date_naive());
     let from = from.unwrap_or_else(|| to.with_day(1).unwrap_or(to));

@@ -601,11 +601,8 @@ impl<'a> Gen<'a> {
         };
         let probability_pct =
             if status == DealStatus::Open && self.chance(10) { Some(self.range(5, 95) as u8) } else { None };
-        let next_step = if status == DealStatus::Open && self.chance(70) {
-            Some(self.pick(texts(lang).next_steps))
-        } else {
-            None
-        };
+        let next_step =
+            if status == DealStatus::Open && self.chance(70) { Some(self.pick(texts(lang).next_steps)) } else { None };
         let close_reason = match status {
             DealStatus::Won => Some(self.pick(WON_REASONS).to_string()),
             DealStatus::Lost if !self.opts.lost_reasons.is_empty() => {

@@ -72,8 +72,22 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap()
     }
 
-    fn promise(id: i64, agent: &str, due: DateTime<Utc>, status: PromiseStatus, done: Option<DateTime<Utc>>) -> PromiseEvent {
-        PromiseEvent { id, customer_id: 1, customer: "c".into(), agent: agent.into(), due_at: due, status, done_at: done }
+    fn promise(
+        id: i64,
+        agent: &str,
+        due: DateTime<Utc>,
+        status: PromiseStatus,
+        done: Option<DateTime<Utc>>,
+    ) -> PromiseEvent {
+        PromiseEvent {
+            id,
+            customer_id: 1,
+            customer: "c".into(),
+            agent: agent.into(),
+            due_at: due,
+            status,
+            done_at: done,
+        }
     }
 
     #[test]
@@ -90,11 +104,9 @@ mod tests {
 
     #[test]
     fn kept_rate_per_agent_and_overall_and_idle_agents_left_out() {
-        let period = Period::new(
-            NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
-            NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
-        )
-        .unwrap();
+        let period =
+            Period::new(NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(), NaiveDate::from_ymd_opt(2026, 11, 30).unwrap())
+                .unwrap();
         let inputs = TeamInputs {
             interactions: vec![AgentCount { agent: "idle".into(), count: 5 }],
             promises: vec![

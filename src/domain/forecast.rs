@@ -774,13 +774,18 @@ mod tests {
             seen.push(n);
             c = n;
         }
-        assert_eq!(seen, [PeriodChoice::Last30, PeriodChoice::Last90, PeriodChoice::ThisQuarter, PeriodChoice::ThisYear]);
+        assert_eq!(
+            seen,
+            [PeriodChoice::Last30, PeriodChoice::Last90, PeriodChoice::ThisQuarter, PeriodChoice::ThisYear]
+        );
         assert_eq!(range.next(), Some(PeriodChoice::Last30));
     }
 
     #[test]
     fn typed_ranges() {
-        for text in ["2025-03-01..2025-03-31", " 2025-03-01 2025-03-31 ", "2025-03-01, 2025-03-31", "2025-03-01 .. 2025-03-31"] {
+        for text in
+            ["2025-03-01..2025-03-31", " 2025-03-01 2025-03-31 ", "2025-03-01, 2025-03-31", "2025-03-01 .. 2025-03-31"]
+        {
             assert_eq!(Period::parse_range(text), Ok(march()), "{text}");
         }
         assert!(Period::parse_range("2025-03-31..2025-03-01").unwrap_err().contains("after it ends"));

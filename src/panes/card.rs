@@ -982,11 +982,9 @@ fn timeline_text(e: &Event, ui: &Ui) -> (String, String, Style) {
             ),
             th.ok(),
         ),
-        Event::Reminder { kind, note, status, owner } => (
-            kind.code().replace('_', " "),
-            format!("{note} ({}){}", status.code(), opt(owner)),
-            Style::default(),
-        ),
+        Event::Reminder { kind, note, status, owner } => {
+            (kind.code().replace('_', " "), format!("{note} ({}){}", status.code(), opt(owner)), Style::default())
+        }
         Event::Promise { text, due_at, status, agent } => (
             ui.t(Txt::Promise).to_string(),
             format!(

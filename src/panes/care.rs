@@ -371,8 +371,11 @@ impl CarePane {
         }
         let th = ui.theme;
         let (r, p, c) = self.counts;
-        let mut title =
-            format!("{} · {}", ui.t(Txt::PaneCare), ui.t(if self.upcoming { Txt::UpcomingTitle } else { Txt::DueTitle }));
+        let mut title = format!(
+            "{} · {}",
+            ui.t(Txt::PaneCare),
+            ui.t(if self.upcoming { Txt::UpcomingTitle } else { Txt::DueTitle })
+        );
         if self.mine {
             title += &format!(" · {}", ui.t(Txt::FilterMine));
         }

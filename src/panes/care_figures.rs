@@ -129,7 +129,8 @@ impl CareFiguresView {
             num(o.close_days_median),
         );
         let ages: Vec<String> = AGE_BUCKETS.iter().zip(c.open_by_age).map(|(k, n)| format!("{k} {n}")).collect();
-        let open = format!("{} {}: {} ({})", ui.t(Txt::Complaints), ui.t(Txt::OpenByAge), c.open_cases, ages.join(" · "));
+        let open =
+            format!("{} {}: {} ({})", ui.t(Txt::Complaints), ui.t(Txt::OpenByAge), c.open_cases, ages.join(" · "));
         for text in [promises, handled, open] {
             lines.push(Line::from(Span::raw(fit(&text, w, th))));
         }

@@ -95,7 +95,12 @@ impl DuplicatesView {
         self.keep = 0;
         let lang = env.config.language();
         let ids: Vec<String> = gone.iter().map(|id| format!("#{id}")).collect();
-        Effect::Saved(format!("{} {} → #{keep}: {moved} {}", Txt::Merged.get(lang), ids.join(", "), Txt::RecordsMoved.get(lang)))
+        Effect::Saved(format!(
+            "{} {} → #{keep}: {moved} {}",
+            Txt::Merged.get(lang),
+            ids.join(", "),
+            Txt::RecordsMoved.get(lang)
+        ))
     }
 
     pub fn render(&self, f: &mut Frame, area: Rect, ui: &Ui) {
@@ -109,7 +114,10 @@ impl DuplicatesView {
         let hint = if self.confirming {
             let keep = self.groups.get(self.group).and_then(|g| g.customers.get(self.keep));
             let name = keep.map(|c| format!("#{} {}", c.id, c.name)).unwrap_or_default();
-            Line::from(Span::styled(fit(&format!("{} {name}? {}", ui.t(Txt::MergeInto), ui.t(Txt::MergeConfirm)), w, th), th.alert()))
+            Line::from(Span::styled(
+                fit(&format!("{} {name}? {}", ui.t(Txt::MergeInto), ui.t(Txt::MergeConfirm)), w, th),
+                th.alert(),
+            ))
         } else {
             Line::from(Span::styled(fit(ui.t(Txt::DuplicatesHint), w, th), th.dim()))
         };
@@ -148,7 +156,10 @@ impl DuplicatesView {
                     c.phone.as_deref().unwrap_or("–"),
                     c.email.as_deref().unwrap_or("–")
                 );
-                body.push((gi, Line::from(Span::styled(fit(&s, w, th), if keep { th.selected() } else { Default::default() }))));
+                body.push((
+                    gi,
+                    Line::from(Span::styled(fit(&s, w, th), if keep { th.selected() } else { Default::default() })),
+                ));
             }
         }
         let height = (inner.height as usize).saturating_sub(lines.len());

@@ -8,11 +8,11 @@ use ratatui::layout::Rect;
 
 use super::close_form::CloseForm;
 use super::complaint_form::ComplaintForm;
+use super::contact_form::ContactForm;
 use super::customer_form::CustomerForm;
 use super::deal_form::DealForm;
 use super::log_form::LogForm;
 use super::prompt_form::PromptForm;
-use super::contact_form::ContactForm;
 use super::reminder_form::ReminderForm;
 use super::snooze_form::SnoozeForm;
 use super::transaction_form::TransactionForm;

@@ -157,11 +157,6 @@ impl PipelinePane {
         self.reload(env);
     }
 
-    /// The analysis's period, as chosen.
-    pub fn analysis_period(&self) -> PeriodChoice {
-        self.period
-    }
-
     /// Recomputes the analysis for the chosen period.
     fn load_analysis(&mut self, env: &Env) -> Effect {
         match super::pipeline_analysis::load(env, &self.stages, self.period) {

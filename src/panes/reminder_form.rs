@@ -206,9 +206,8 @@ impl ReminderForm {
             self.focus = 3;
             return Effect::None;
         }
-        let recurrence = self.repeats[self.repeat]
-            .as_deref()
-            .map(|r| Recurrence::parse(r).map(|r| r.code()).unwrap_or_default());
+        let recurrence =
+            self.repeats[self.repeat].as_deref().map(|r| Recurrence::parse(r).map(|r| r.code()).unwrap_or_default());
         let edit = ReminderEdit {
             kind: self.kinds[self.kind],
             due_at: due,

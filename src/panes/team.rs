@@ -29,7 +29,6 @@ enum Mode {
     Competitors,
 }
 
-
 #[derive(Default)]
 pub struct TeamPane {
     mode: Mode,

@@ -2,7 +2,8 @@
 
 use super::{Repo, Result, cases, contacts, customers, deals, interactions, promises, reminders, transactions};
 use crate::domain::model::{
-    DealStatus, NewCase, PromiseStatus, NewContact, NewCustomer, NewDeal, NewInteraction, NewPromise, NewReminder, NewTransaction,
+    DealStatus, NewCase, NewContact, NewCustomer, NewDeal, NewInteraction, NewPromise, NewReminder, NewTransaction,
+    PromiseStatus,
 };
 
 /// A write transaction handed to [`Repo::batch`]'s closure.

@@ -86,13 +86,8 @@ const INDEX_BUILD_CACHE_KIB: i64 = -16_384;
 /// due dates): dropped at the start and built again in one sorted pass
 /// before the load commits, inside its transaction. The other indexes
 /// receive their keys in ascending order (ids, customer ids) and are kept.
-const DEFERRED_INDEXES: &[&str] = &[
-    "customers_sort",
-    "transactions_time",
-    "transactions_window_sales",
-    "transactions_window_costs",
-    "reminders_due",
-];
+const DEFERRED_INDEXES: &[&str] =
+    &["customers_sort", "transactions_time", "transactions_window_sales", "transactions_window_costs", "reminders_due"];
 
 /// One bulk load in progress, inside its transaction; see [`Repo::bulk_load`].
 pub struct BulkLoad<'a> {
@@ -360,7 +355,8 @@ impl Repo {
         let mut out = Vec::with_capacity(tables.len());
         for t in tables {
             let n: i64 =
-                self.conn.query_row(&format!("SELECT count(*) FROM \"{}\"", t.replace('"', "\"\"")), [], |r| r.get(0))?;
+                self.conn
+                    .query_row(&format!("SELECT count(*) FROM \"{}\"", t.replace('"', "\"\"")), [], |r| r.get(0))?;
             out.push((t, n));
         }
         Ok(out)
@@ -424,7 +420,9 @@ mod tests {
         for name in DEFERRED_INDEXES {
             let n: i64 = repo
                 .conn()
-                .query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = ?1", [name], |r| r.get(0))
+                .query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = ?1", [name], |r| {
+                    r.get(0)
+                })
                 .unwrap();
             assert_eq!(n, 1, "{name}");
         }

@@ -338,34 +338,31 @@ impl Repo {
     pub fn board_rank(&self, deal: &Deal, filter: &BoardFilter) -> Result<usize> {
         let (cond, args) = filter.condition();
         let from = filter.from();
-        let n = args.len() + 2;
-        let (before, key) = match filter.sort {
-            CardSort::Amount => (format!("d.amount > ?{n} OR (d.amount = ?{n} AND d.id < ?{})", n + 1), deal.amount.0),
-            CardSort::CloseDate => match deal.expected_close {
-                Some(_) => (
-                    format!(
-                        "d.expected_close IS NOT NULL AND (d.expected_close < ?{n} OR (d.expected_close = ?{n} AND d.id < ?{}))",
-                        n + 1
-                    ),
-                    0,
-                ),
-                None => (format!("d.expected_close IS NOT NULL OR (?{n} = ?{n} AND d.id < ?{})", n + 1), 0),
-            },
-            CardSort::Age => (
-                format!("d.stage_changed_at < ?{n} OR (d.stage_changed_at = ?{n} AND d.id < ?{})", n + 1),
-                ts(deal.stage_changed_at),
+        // ?k: the deal's sort key, ?i: its id (ties go by id).
+        let (k, i) = (args.len() + 2, args.len() + 3);
+        let amount = deal.amount.0;
+        let close = deal.expected_close.map(date_text);
+        let changed = ts(deal.stage_changed_at);
+        let (before, key): (String, &dyn rusqlite::ToSql) = match (filter.sort, &close) {
+            (CardSort::Amount, _) => (format!("d.amount > ?{k} OR (d.amount = ?{k} AND d.id < ?{i})"), &amount),
+            (CardSort::CloseDate, Some(c)) => (
+                format!("d.expected_close < ?{k} OR (d.expected_close = ?{k} AND d.id < ?{i})"),
+                c as &dyn rusqlite::ToSql,
             ),
+            // Without a date: after every dated card, then by id (?k unused).
+            (CardSort::CloseDate, None) => {
+                (format!("d.expected_close IS NOT NULL OR (?{k} IS NULL AND d.id < ?{i})"), &close)
+            }
+            (CardSort::Age, _) => {
+                (format!("d.stage_changed_at < ?{k} OR (d.stage_changed_at = ?{k} AND d.id < ?{i})"), &changed)
+            }
         };
-        let close = deal.expected_close.map(date_text).unwrap_or_default();
         let mut st = self.conn().prepare_cached(&format!(
             "SELECT count(*) FROM {from} WHERE d.status = 'open' AND d.stage = ?1 {cond} AND ({before})"
         ))?;
         let mut params: Vec<&dyn rusqlite::ToSql> = vec![&deal.stage];
         params.extend(args.iter().map(|a| a as &dyn rusqlite::ToSql));
-        match filter.sort {
-            CardSort::CloseDate => params.push(&close),
-            _ => params.push(&key),
-        }
+        params.push(key);
         params.push(&deal.id);
         let n: i64 = st.query_row(params.as_slice(), |r| r.get(0))?;
         Ok(n as usize)

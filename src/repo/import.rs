@@ -966,7 +966,12 @@ mod tests {
     }
 
     /// The search columns as first written: fold the joined parts.
-    fn slow_search(name: &str, company: Option<&str>, email: Option<&str>, phone: Option<&str>) -> (String, String, String) {
+    fn slow_search(
+        name: &str,
+        company: Option<&str>,
+        email: Option<&str>,
+        phone: Option<&str>,
+    ) -> (String, String, String) {
         let text: Vec<&str> = [Some(name), company, email].into_iter().flatten().filter(|s| !s.is_empty()).collect();
         (sort_key(name), fold(&sanitize(&text.join(" | "))), phone_digits(phone.unwrap_or("")))
     }
@@ -1032,8 +1037,20 @@ mod tests {
             .unwrap();
         let [a, b, again, same, plain] = applied;
         assert!(matches!(a, Applied::Added(_)) && matches!(b, Applied::Added(_)), "{applied:?}");
-        assert_eq!(again, Applied::Updated(match a { Applied::Added(id) => id, _ => 0 }));
-        assert_eq!(same, Applied::Unchanged(match b { Applied::Added(id) => id, _ => 0 }));
+        assert_eq!(
+            again,
+            Applied::Updated(match a {
+                Applied::Added(id) => id,
+                _ => 0,
+            })
+        );
+        assert_eq!(
+            same,
+            Applied::Unchanged(match b {
+                Applied::Added(id) => id,
+                _ => 0,
+            })
+        );
         assert!(matches!(plain, Applied::Added(_)), "{plain:?}");
         assert_eq!(index_names(&repo), indexes);
         let check: String = repo.conn().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();

@@ -70,13 +70,13 @@ const SNAPSHOT_ROWS_PER_INSERT: usize = 100;
 /// only the rows that differ from the day's rows, which are read first.
 fn write_snapshot(tx: &rusqlite::Transaction, day: NaiveDate, places: &Places) -> Result<()> {
     let d = super::date_text(day);
-    let desired =
-        places.slots.iter().enumerate().filter(|(_, s)| s.active).filter_map(|(id, s)| {
-            Some((id as i64, s.pin.or(s.tier)?, s.contribution))
-        });
-    let exists = tx
-        .prepare_cached("SELECT 1 FROM tier_snapshots WHERE taken_on = ?1 LIMIT 1")?
-        .exists([&d])?;
+    let desired = places
+        .slots
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.active)
+        .filter_map(|(id, s)| Some((id as i64, s.pin.or(s.tier)?, s.contribution)));
+    let exists = tx.prepare_cached("SELECT 1 FROM tier_snapshots WHERE taken_on = ?1 LIMIT 1")?.exists([&d])?;
     if !exists {
         let values = vec!["(?1, ?, ?, ?)"; SNAPSHOT_ROWS_PER_INSERT].join(", ");
         let mut many = tx.prepare_cached(&format!(
@@ -116,7 +116,7 @@ fn write_snapshot(tx: &rusqlite::Transaction, day: NaiveDate, places: &Places) -
         let mut rows = st.query([&d])?;
         let mut desired = desired.peekable();
         while let Some(r) = rows.next()? {
-            let (id, tier, c) = (r.get_ref(0)?.as_i64()?, tier_of(r.get_ref(1)?), r.get_ref(2)?.as_i64()?);
+            let (id, tier, c) = (int(r, 0)?, tier_of(r.get_ref(1)?), int(r, 2)?);
             while let Some(&(want, t, wc)) = desired.peek().filter(|w| w.0 < id) {
                 ops.push(Op::Put(want, t, wc));
                 desired.next();
@@ -265,6 +265,30 @@ impl Window {
     }
 }
 
+/// An integer column, without the conversions of `Row::get`.
+#[inline]
+fn int(r: &rusqlite::Row, i: usize) -> Result<i64> {
+    match r.get_ref(i)? {
+        rusqlite::types::ValueRef::Integer(v) => Ok(v),
+        v => Err(RepoError::Db(format!("column {i}: expected an integer, found {}", v.data_type()))),
+    }
+}
+
+/// Rows of the window scan handled together.
+const BATCH: usize = 1_024;
+
+/// Reads up to [`BATCH`] rows of (customer id, amount, time) into `batch`
+/// (emptied first); whether there may be more. A customer id that is not
+/// an index (negative) becomes `usize::MAX`, which no total has.
+fn read_batch(rows: &mut rusqlite::Rows, batch: &mut Vec<(usize, i64, i64)>) -> Result<bool> {
+    batch.clear();
+    while batch.len() < BATCH {
+        let Some(r) = rows.next()? else { return Ok(false) };
+        batch.push((usize::try_from(int(r, 0)?).unwrap_or(usize::MAX), int(r, 1)?, int(r, 2)?));
+    }
+    Ok(true)
+}
+
 /// The stored codes of the pyramid columns, read without allocating.
 fn tier_of(v: rusqlite::types::ValueRef) -> Option<Tier> {
     v.as_str().ok().and_then(|s| Tier::parse(s).ok())
@@ -293,12 +317,12 @@ fn read_places(conn: &rusqlite::Connection) -> Result<Places> {
     )?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
-        let Some(slot) = usize::try_from(r.get_ref(0)?.as_i64()?).ok().and_then(|i| slots.get_mut(i)) else {
+        let Some(slot) = usize::try_from(int(r, 0)?).ok().and_then(|i| slots.get_mut(i)) else {
             continue;
         };
         let pin = r.get_ref(1)?;
         *slot = Slot {
-            contribution: r.get_ref(3)?.as_i64()?,
+            contribution: int(r, 3)?,
             active: true,
             changed: false,
             pin: match pin {
@@ -361,7 +385,7 @@ impl Repo {
         let w = Window::new(as_of, window_days);
         let lo = w.start.min(w.previous);
         let mut out = vec![WindowTotal::NONE; ids];
-        let mut add = |t: &mut WindowTotal, amount: i64, at: i64| {
+        let add = |t: &mut WindowTotal, amount: i64, at: i64| {
             if at >= w.start {
                 t.contribution.0 += amount;
             }
@@ -371,23 +395,28 @@ impl Repo {
                 t.previous.0 += amount;
             }
         };
+        // Rows are added a batch at a time, apart from the SQLite calls, so
+        // that the processor overlaps the cache misses of the scattered
+        // customers' totals instead of waiting for each in turn.
+        let mut batch: Vec<(usize, i64, i64)> = Vec::with_capacity(BATCH);
         let mut st = self.conn().prepare_cached(
             "SELECT customer_id, amount, occurred_at FROM transactions
              WHERE kind = 'sale' AND occurred_at >= ?1 AND occurred_at < ?2 ORDER BY occurred_at",
         )?;
         let mut rows = st.query([lo, w.end])?;
-        while let Some(r) = rows.next()? {
-            let Some(t) = usize::try_from(r.get_ref(0)?.as_i64()?).ok().and_then(|i| out.get_mut(i)) else {
-                continue;
-            };
-            let (amount, at) = (r.get_ref(1)?.as_i64()?, r.get_ref(2)?.as_i64()?);
-            add(t, amount, at);
-            if at >= w.start {
-                t.sales.0 += amount;
-                let day = at.div_euclid(86_400) as i32;
-                if day != t.last_sale_day {
-                    t.sale_days += 1;
-                    t.last_sale_day = day;
+        let mut more = true;
+        while more {
+            more = read_batch(&mut rows, &mut batch)?;
+            for &(id, amount, at) in &batch {
+                let Some(t) = out.get_mut(id) else { continue };
+                add(t, amount, at);
+                if at >= w.start {
+                    t.sales.0 += amount;
+                    let day = at.div_euclid(86_400) as i32;
+                    if day != t.last_sale_day {
+                        t.sale_days += 1;
+                        t.last_sale_day = day;
+                    }
                 }
             }
         }
@@ -396,9 +425,13 @@ impl Repo {
              WHERE kind NOT IN ('sale', 'payment') AND occurred_at >= ?1 AND occurred_at < ?2",
         )?;
         let mut rows = st.query([lo, w.end])?;
-        while let Some(r) = rows.next()? {
-            if let Some(t) = usize::try_from(r.get_ref(0)?.as_i64()?).ok().and_then(|i| out.get_mut(i)) {
-                add(t, r.get_ref(1)?.as_i64()?, r.get_ref(2)?.as_i64()?);
+        let mut more = true;
+        while more {
+            more = read_batch(&mut rows, &mut batch)?;
+            for &(id, amount, at) in &batch {
+                if let Some(t) = out.get_mut(id) {
+                    add(t, amount, at);
+                }
             }
         }
         Ok(out)
@@ -460,7 +493,8 @@ impl Repo {
                     continue;
                 };
                 if slot.tier != Some(tier) || slot.contribution != contribution.0 || slot.rfm != Some(rfm) {
-                    *slot = Slot { tier: Some(tier), contribution: contribution.0, rfm: Some(rfm), changed: true, ..*slot };
+                    *slot =
+                        Slot { tier: Some(tier), contribution: contribution.0, rfm: Some(rfm), changed: true, ..*slot };
                     changed += 1;
                 }
             }
@@ -500,6 +534,12 @@ impl Repo {
             .execute([&d])?;
             Ok(())
         })
+    }
+
+    /// Removes the snapshot of `day`, if any; returns how many rows it had.
+    pub fn delete_snapshot(&mut self, day: NaiveDate) -> Result<usize> {
+        let d = day.format("%Y-%m-%d").to_string();
+        self.write(|tx, _| Ok(tx.prepare_cached("DELETE FROM tier_snapshots WHERE taken_on = ?1")?.execute([&d])?))
     }
 
     /// The days of the latest snapshots, newest first, at most `n`.

@@ -17,16 +17,51 @@ use crate::domain::money::Money;
 /// What happened.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    Interaction { channel: Channel, direction: Direction, summary: String, outcome: Outcome, agent: String },
-    Transaction { kind: TxKind, amount: Money, reference: Option<String> },
+    Interaction {
+        channel: Channel,
+        direction: Direction,
+        summary: String,
+        outcome: Outcome,
+        agent: String,
+    },
+    Transaction {
+        kind: TxKind,
+        amount: Money,
+        reference: Option<String>,
+    },
     /// A deal created (`from` is `None`), moved, won or lost.
-    DealMove { title: String, amount: Money, from: Option<String>, to: String, reason: Option<String>, agent: String },
-    CaseOpened { title: String, severity: Severity, owner: Option<String> },
-    CaseClosed { title: String, satisfaction: Option<u8>, owner: Option<String> },
+    DealMove {
+        title: String,
+        amount: Money,
+        from: Option<String>,
+        to: String,
+        reason: Option<String>,
+        agent: String,
+    },
+    CaseOpened {
+        title: String,
+        severity: Severity,
+        owner: Option<String>,
+    },
+    CaseClosed {
+        title: String,
+        satisfaction: Option<u8>,
+        owner: Option<String>,
+    },
     /// A reminder, at its due time (or when it was done).
-    Reminder { kind: ReminderKind, note: String, status: ReminderStatus, owner: Option<String> },
+    Reminder {
+        kind: ReminderKind,
+        note: String,
+        status: ReminderStatus,
+        owner: Option<String>,
+    },
     /// A promise, when it was made.
-    Promise { text: String, due_at: DateTime<Utc>, status: PromiseStatus, agent: String },
+    Promise {
+        text: String,
+        due_at: DateTime<Utc>,
+        status: PromiseStatus,
+        agent: String,
+    },
 }
 
 /// One line of the timeline.

@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 
 use crate::config::{Config, Lang};
 use crate::domain::care_figures::{CareFigures, care_figures};
+use crate::domain::care_rules::{Proposal, Rule, RuleSettings, proposals};
 use crate::domain::forecast::Period;
 use crate::domain::team::team_view;
-use crate::domain::care_rules::{Proposal, Rule, RuleSettings, proposals};
 use crate::i18n::Txt;
 use crate::repo::{Repo, Result};
 
