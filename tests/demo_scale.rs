@@ -2,7 +2,7 @@
 //! exact counts, the same rows from the same seed, a skewed pyramid, and a
 //! base that search works on.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -11,10 +11,13 @@ use chrono::NaiveDate;
 use rapport::config::Config;
 use rapport::demo::scale::{ScaleOptions, ScaleSummary, generate};
 use rapport::demo::{YAMADA, ZOE};
-use rapport::domain::model::Tier;
+use rapport::domain::model::{Tier, TxKind};
+use rapport::domain::money::Money;
+use rapport::domain::pyramid::{ValueInput, classify};
+use rapport::domain::rfm::{RfmInput, RfmScore, score};
 use rapport::domain::text::phone_digits;
 use rapport::repo::{Repo, RepoError};
-use rapport::services::pyramid::{Params, compute};
+use rapport::services::pyramid::{Params, compute, thresholds};
 
 const N: usize = 2_000;
 
@@ -109,6 +112,55 @@ fn a_scaled_base_has_exact_counts_the_same_rows_from_the_same_seed_and_a_skewed_
     }
     let negative = p.customers.iter().filter(|c| c.tier == Tier::Negative).count();
     assert_eq!(negative as u64, bands[3].count);
+
+    // The recompute's tiers and RFM scores are those of the plain rules
+    // (classify, score) applied to inputs summed here from the exported
+    // transactions.
+    let end = today().succ_opt().unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp();
+    let (start, recent, previous) = (end - 365 * 86_400, end - 90 * 86_400, end - 180 * 86_400);
+    let mut sums: HashMap<i64, (i64, i64, i64, i64, BTreeSet<i64>)> = HashMap::new();
+    repo.each_transaction(|t| {
+        let at = t.occurred_at.timestamp();
+        if t.kind == TxKind::Payment || at >= end {
+            return Ok::<_, RepoError>(());
+        }
+        let e = sums.entry(t.customer.customer_id).or_default();
+        if at >= start {
+            e.0 += t.amount.0;
+        }
+        if at >= recent {
+            e.1 += t.amount.0;
+        } else if at >= previous {
+            e.2 += t.amount.0;
+        }
+        if at >= start && t.kind == TxKind::Sale {
+            e.3 += t.amount.0;
+            e.4.insert(at.div_euclid(86_400));
+        }
+        Ok(())
+    })
+    .unwrap();
+    let as_of_day = end / 86_400 - 1;
+    let (values, rfm): (Vec<ValueInput>, Vec<RfmInput>) = (1..=N as i64)
+        .map(|id| {
+            let (c, r, p, m, days) = sums.remove(&id).unwrap_or_default();
+            (
+                ValueInput { customer_id: id, contribution: Money(c), recent: Money(r), previous: Money(p), pin: None },
+                RfmInput {
+                    customer_id: id,
+                    recency_days: days.last().map(|d| as_of_day - d),
+                    frequency: days.len() as i64,
+                    monetary: Money(m),
+                },
+            )
+        })
+        .unzip();
+    let tiers: HashMap<i64, Tier> =
+        classify(&values, thresholds(&Config::default())).into_iter().map(|(id, computed, _)| (id, computed)).collect();
+    let scores: HashMap<i64, Option<RfmScore>> = score(&rfm).into_iter().collect();
+    for c in &p.customers {
+        assert_eq!((c.computed, c.rfm), (tiers[&c.customer_id], scores[&c.customer_id]), "customer {}", c.customer_id);
+    }
 
     // Names from several cultures, phones and e-mails.
     let mut all = Vec::new();
