@@ -1317,3 +1317,52 @@ fn duplicates_are_merged_from_the_list_after_a_confirmation() {
     press(&mut app, KeyCode::Esc);
     assert!(text(&draw(&mut app, 100, 30)).contains("matches"));
 }
+
+/// A write re-reads only the pane in view; a pane that was hidden while the
+/// base changed re-reads when it is shown again, so it never shows what the
+/// base no longer holds. Both a change by another agent and one made here.
+#[test]
+fn a_pane_hidden_while_the_base_changed_shows_the_change_when_shown_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    press(&mut app, KeyCode::Char('3'));
+    let board = text(&draw(&mut app, 160, 48));
+    assert!(!board.contains("Hidden-pane deal"), "{board}");
+    press(&mut app, KeyCode::Char('1'));
+    let list = text(&draw(&mut app, 160, 48));
+    let first = list.lines().find(|l| l.contains("Zoë Ångström")).map(str::to_string);
+    assert!(first.is_some(), "{list}");
+
+    // Another agent adds the biggest deal of the board while it is hidden.
+    let mut other = rapport::repo::Repo::open(app.repo.path(), "bob").unwrap();
+    let customer = app.repo.search_customers("Zoë", 0, 1).unwrap()[0].id;
+    other
+        .create_deal(&rapport::domain::model::NewDeal {
+            customer_id: customer,
+            title: "Hidden-pane deal".into(),
+            amount: rapport::domain::money::Money(999_999_900),
+            stage: "Lead".into(),
+            probability_pct: None,
+            expected_close: None,
+            competitors: None,
+            owner: Some("bob".into()),
+            next_step: None,
+            created_at: common::now(),
+        })
+        .unwrap();
+    assert!(app.poll_changes());
+    press(&mut app, KeyCode::Char('3'));
+    let board = text(&draw(&mut app, 160, 48));
+    assert!(board.contains("Hidden-pane deal"), "{board}");
+
+    // Here: archive Zoë from her card while the list is hidden behind it.
+    press(&mut app, KeyCode::Char('1'));
+    app.open_customer(customer);
+    assert_eq!(app.view, View::Card);
+    press(&mut app, KeyCode::Char('a'));
+    assert_eq!(app.repo.customer(customer).unwrap().status, rapport::domain::model::CustomerStatus::Archived);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.view, View::Customers);
+    let list = text(&draw(&mut app, 160, 48));
+    assert!(!list.contains("Zoë Ångström"), "{list}");
+}

@@ -68,6 +68,25 @@ pub enum View {
 
 const TABS: [View; 5] = [View::Customers, View::Pyramid, View::Pipeline, View::Care, View::Team];
 
+/// Which panes must re-read their data before they are shown again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Stale(u8);
+
+impl Stale {
+    const ALL: Stale = Stale(u8::MAX);
+
+    fn bit(view: View) -> u8 {
+        1 << view as u8
+    }
+
+    /// Whether `view` was stale; it no longer is.
+    fn take(&mut self, view: View) -> bool {
+        let was = self.0 & Stale::bit(view) != 0;
+        self.0 &= !Stale::bit(view);
+        was
+    }
+}
+
 /// A message in the status line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Status {
@@ -105,6 +124,9 @@ pub struct App {
     /// When the care rules last started.
     rules_at: Option<std::time::Instant>,
     data_version: i64,
+    /// Panes whose data changed since they last read it; each is re-read
+    /// when it is next shown, so a write re-reads one pane, not six.
+    stale: Stale,
     /// Text a form asked to have written in the external editor; the event
     /// loop runs the editor (it owns the terminal) and hands the result back.
     editor_request: Option<String>,
@@ -138,6 +160,7 @@ impl App {
             job: None,
             rules_at: None,
             data_version,
+            stale: Stale::default(),
             editor_request: None,
         };
         app.reload_all();
@@ -169,15 +192,34 @@ impl App {
         self.fixed_now.unwrap_or_else(Utc::now)
     }
 
-    /// Re-reads what every pane shows.
+    /// The data changed: the visible pane is re-read now, every other one
+    /// when it is next shown.
     pub fn reload_all(&mut self) {
+        self.stale = Stale::ALL;
+        self.refresh_visible();
+    }
+
+    /// Re-reads the visible pane if its data changed since it last read it.
+    fn refresh_visible(&mut self) {
+        let view = self.view;
+        if !self.stale.take(view) {
+            return;
+        }
         let (mut env, customers, pyramid, pipeline, care, card, team) = self.env();
-        customers.reload(&mut env);
-        pyramid.reload(&mut env);
-        pipeline.reload(&mut env);
-        care.reload(&mut env);
-        card.reload(&mut env);
-        team.reload(&mut env);
+        match view {
+            View::Customers => customers.reload(&mut env),
+            View::Pyramid => pyramid.reload(&mut env),
+            View::Pipeline => pipeline.reload(&mut env),
+            View::Care => care.reload(&mut env),
+            View::Team => team.reload(&mut env),
+            View::Card => card.reload(&mut env),
+        }
+    }
+
+    /// Shows `view`, re-reading it first if its data changed meanwhile.
+    pub fn show(&mut self, view: View) {
+        self.view = view;
+        self.refresh_visible();
     }
 
     /// Opens the card of a customer directly.
@@ -497,24 +539,24 @@ impl App {
         match action {
             Action::Quit => self.quit = true,
             Action::Help => self.help = Some(HelpPane::default()),
-            Action::PaneCustomers => self.view = View::Customers,
-            Action::PanePyramid => self.view = View::Pyramid,
-            Action::PanePipeline => self.view = View::Pipeline,
-            Action::PaneCare => self.view = View::Care,
-            Action::PaneTeam => self.view = View::Team,
+            Action::PaneCustomers => self.show(View::Customers),
+            Action::PanePyramid => self.show(View::Pyramid),
+            Action::PanePipeline => self.show(View::Pipeline),
+            Action::PaneCare => self.show(View::Care),
+            Action::PaneTeam => self.show(View::Team),
             Action::NextPane | Action::PrevPane => {
                 let at = TABS.iter().position(|v| *v == self.view).unwrap_or(0);
                 let step = if action == Action::NextPane { 1 } else { TABS.len() - 1 };
-                self.view = TABS[(at + step) % TABS.len()];
+                self.show(TABS[(at + step) % TABS.len()]);
             }
             Action::Search => {
-                self.view = View::Customers;
+                self.show(View::Customers);
                 let (mut env, customers, ..) = self.env();
                 customers.handle(Action::Search, &mut env);
             }
             Action::Refresh => self.reload_all(),
             Action::LoadDemo => self.load_demo(),
-            Action::Back if self.view == View::Card => self.view = self.card_from,
+            Action::Back if self.view == View::Card => self.show(self.card_from),
             _ => {}
         }
     }
@@ -528,6 +570,7 @@ impl App {
                 }
                 let (mut env, .., card, _) = self.env();
                 card.open(id, &mut env);
+                self.stale.take(View::Card);
                 self.view = View::Card;
             }
             Effect::LogInteraction(id) => {
@@ -538,7 +581,7 @@ impl App {
                 let name = self.repo.customer(id).map(|c| c.name).unwrap_or_default();
                 self.overlay = Some(Overlay::Log(LogForm::new(id, &name, self.now())));
             }
-            Effect::Back => self.view = self.card_from,
+            Effect::Back => self.show(self.card_from),
             Effect::Recompute => self.start_recompute(),
             Effect::SavedThenLog(text, id) => {
                 self.after_write();
@@ -625,6 +668,12 @@ impl App {
             Effect::Status(text) => self.status = Some(Status { text, error: false }),
             Effect::Saved(text) => {
                 self.after_write();
+                self.status = Some(Status { text, error: false });
+            }
+            Effect::SavedHere(text) => {
+                self.data_version = self.repo.data_version().unwrap_or(self.data_version);
+                self.stale = Stale::ALL;
+                self.stale.take(self.view);
                 self.status = Some(Status { text, error: false });
             }
             Effect::Error(text) => self.status = Some(Status { text, error: true }),

@@ -88,6 +88,9 @@ pub enum Effect {
     Status(String),
     /// This pane wrote to the base: other panes must reload; then say so.
     Saved(String),
+    /// Like `Saved`, but this pane has already re-read what it shows (a
+    /// deal moved on the board): only the other panes are marked stale.
+    SavedHere(String),
     /// Written; now offer to log the interaction with this customer.
     SavedThenLog(String, i64),
     /// Open the deal form: a new deal (for this customer, in this stage).

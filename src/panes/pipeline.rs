@@ -201,7 +201,7 @@ impl PipelinePane {
             self.card[self.col] = k;
         }
         self.reload(env);
-        Effect::Saved(format!("{} {stage}", Txt::Moved.get(lang)))
+        Effect::SavedHere(format!("{} {stage}", Txt::Moved.get(lang)))
     }
 
     pub fn handle(&mut self, action: Action, env: &mut Env) -> Effect {
