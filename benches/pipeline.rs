@@ -299,8 +299,9 @@ fn first_frame(c: &mut Criterion, path: &Path) {
             d
         });
     }
-    // Where the app's time goes: each pane's reload (App::new runs them
-    // all, and so does every write, through `after_write`).
+    // What each pane's reload costs (App::new runs the visible one's; a
+    // write re-reads the pane in view and marks the others stale, re-read
+    // when they are next shown).
     let mut app = open_app(path);
     let panes = ["customers", "pyramid", "pipeline", "care", "team", "card"];
     for name in panes {
@@ -393,7 +394,8 @@ fn moves(c: &mut Criterion, path: &Path) {
         rig.act(&mut pane, &mut term, action);
         t.elapsed()
     });
-    // Through the app: after a write every pane reloads (`after_write`).
+    // Through the app: the board re-reads itself after the write; the other
+    // panes are only marked stale.
     let mut rig = AppRig::new(path, 80, 24, &[KeyCode::Char('3')]);
     let mut b = Bounce::new(1, KeyCode::Char('>'), KeyCode::Char('<'));
     bench_step(c, "move/app_stage_on_back_80x24", 300, || rig.timed(b.next()));

@@ -3,7 +3,7 @@
 //! the terminal.
 //!
 //! Frames are drawn at 80×24 into ratatui's `TestBackend` (no terminal I/O);
-//! the byte counts use `CrosstermBackend` writing into a `Vec<u8>`, the same
+//! the byte counts use rapport's `LeanBackend` writing into a `Vec<u8>`, the same
 //! escape sequences the real terminal gets.
 //!
 //! The base is generated once per run into a temporary directory
@@ -36,7 +36,8 @@ use rapport::config::Config;
 use rapport::keymap::Keymap;
 use rapport::repo::Repo;
 use rapport::theme::Theme;
-use ratatui::backend::{CrosstermBackend, TestBackend};
+use rapport::tui::lean_backend::LeanBackend;
+use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 
@@ -332,12 +333,12 @@ impl Sink {
     }
 }
 
-type VecTerm = Terminal<CrosstermBackend<Sink>>;
+type VecTerm = Terminal<LeanBackend<Sink>>;
 
 fn vec_terminal(w: u16, h: u16) -> (VecTerm, Sink) {
     let sink = Sink::default();
     let term = Terminal::with_options(
-        CrosstermBackend::new(sink.clone()),
+        LeanBackend::new(sink.clone()),
         TerminalOptions { viewport: Viewport::Fixed(Rect::new(0, 0, w, h)) },
     )
     .expect("crossterm terminal");

@@ -2,6 +2,7 @@
 //! event loop that draws only when something changed.
 
 mod editor;
+pub mod lean_backend;
 mod signals;
 mod terminal;
 

@@ -11,12 +11,13 @@ use crossterm::terminal::{
 };
 use crossterm::{execute, queue};
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
+
+use super::lean_backend::LeanBackend;
 
 /// Whether the terminal is in rapport's mode (raw, alternate screen).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 
-type Backend = CrosstermBackend<BufWriter<Stdout>>;
+type Backend = LeanBackend<BufWriter<Stdout>>;
 
 /// Owns the terminal while the TUI runs; restores it when dropped.
 pub struct TerminalGuard {
@@ -32,7 +33,7 @@ impl TerminalGuard {
             restore_terminal();
             return Err(e);
         }
-        let terminal = Terminal::new(CrosstermBackend::new(out))?;
+        let terminal = Terminal::new(LeanBackend::new(out))?;
         Ok(TerminalGuard { terminal })
     }
 
