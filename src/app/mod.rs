@@ -127,6 +127,9 @@ pub struct App {
     /// Panes whose data changed since they last read it; each is re-read
     /// when it is next shown, so a write re-reads one pane, not six.
     stale: Stale,
+    /// Copies the WAL into the base off this thread, so no keystroke pays
+    /// for it (`None` on a read-only base).
+    _checkpointer: Option<crate::repo::checkpoint::Checkpointer>,
     /// Text a form asked to have written in the external editor; the event
     /// loop runs the editor (it owns the terminal) and hands the result back.
     editor_request: Option<String>,
@@ -136,6 +139,7 @@ impl App {
     pub fn new(repo: Repo, config: Config, keymap: Keymap, keymap_name: &str, theme: Theme) -> App {
         let lang = config.language();
         let data_version = repo.data_version().unwrap_or(0);
+        let checkpointer = repo.defer_checkpoints().ok().flatten();
         let mut app = App {
             repo,
             config,
@@ -161,6 +165,7 @@ impl App {
             rules_at: None,
             data_version,
             stale: Stale::default(),
+            _checkpointer: checkpointer,
             editor_request: None,
         };
         app.reload_all();

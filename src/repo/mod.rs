@@ -7,6 +7,7 @@ mod backup;
 pub mod batch;
 pub mod bulk;
 pub mod care_rules;
+pub mod checkpoint;
 pub mod cases;
 pub mod churn;
 pub mod contacts;
