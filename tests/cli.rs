@@ -100,8 +100,30 @@ fn demo_refuses_a_base_with_data_and_backup_copies_it() {
     rapport(&dir).args(["backup", "--db"]).arg(&db).arg(&copy).assert().success();
     let out = rapport(&dir).args(["check", "--db"]).arg(&copy).output().unwrap();
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("ok (schema"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(": sound ("));
     assert!(String::from_utf8_lossy(&out.stdout).contains("120 customers"));
+}
+
+/// `check` says plainly when a base is not sound: a record whose customer
+/// is gone is reported, with a non-zero exit and nothing on stdout.
+#[test]
+fn check_says_a_base_with_a_dangling_reference_is_not_sound() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(&dir);
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "PRAGMA foreign_keys = OFF;
+             INSERT INTO contacts (customer_id, name, created_at, updated_at) VALUES (999999, 'Orphan', 0, 0);",
+        )
+        .unwrap();
+    }
+    let out = rapport(&dir).args(["check", "--db"]).arg(&db).output().unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("1 record(s) refer to records that are not there: contacts #"), "{said}");
+    assert!(said.contains("missing customers record"), "{said}");
 }
 
 #[test]

@@ -65,7 +65,7 @@ impl Sandbox {
         let out = self.rapport(&["check"]);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "check failed: {stdout} {}", String::from_utf8_lossy(&out.stderr));
-        assert!(stdout.contains(": ok (schema"), "{stdout}");
+        assert!(stdout.contains(": sound ("), "{stdout}");
         assert!(stdout.contains(&format!(", {customers} customers)")), "{stdout}");
     }
 }

@@ -120,7 +120,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             let repo = Repo::open_existing(&db_path(&cli)?, &agent(&cli, &config))?;
             repo.integrity_check()?;
             println!(
-                "{}: ok (schema {}, {} customers)",
+                "{}: sound (file and references checked; schema {}, {} customers)",
                 repo.path().display(),
                 repo.schema_version()?,
                 repo.customer_count()?

@@ -7,8 +7,8 @@ mod backup;
 pub mod batch;
 pub mod bulk;
 pub mod care_rules;
-pub mod checkpoint;
 pub mod cases;
+pub mod checkpoint;
 pub mod churn;
 pub mod contacts;
 pub mod customers;
@@ -232,8 +232,34 @@ impl Repo {
 
     /// SQLite's own integrity check; `Ok(())` when the file is sound.
     pub fn integrity_check(&self) -> Result<()> {
-        let r: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-        if r == "ok" { Ok(()) } else { Err(RepoError::Db(format!("integrity check failed: {r}"))) }
+        // SQLite's own check of the file: pages, b-trees, indexes against
+        // their tables, NOT NULL and CHECK constraints (the first 20 faults).
+        let mut st = self.conn.prepare("PRAGMA integrity_check(20)")?;
+        let faults: Vec<String> = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        if faults != ["ok"] {
+            return Err(RepoError::Db(format!("integrity check failed: {}", faults.join("; "))));
+        }
+        // Then every reference to another record: a row whose customer,
+        // deal or case is missing is as broken as a torn page.
+        let mut st = self.conn.prepare("PRAGMA foreign_key_check")?;
+        let mut rows = st.query([])?;
+        let mut dangling: Vec<String> = Vec::new();
+        let mut count = 0usize;
+        while let Some(r) = rows.next()? {
+            count += 1;
+            if dangling.len() < 5 {
+                let (table, rowid, parent): (String, Option<i64>, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+                dangling.push(format!("{table} #{} refers to a missing {parent} record", rowid.unwrap_or(0)));
+            }
+        }
+        if count > 0 {
+            return Err(RepoError::Db(format!(
+                "{count} record(s) refer to records that are not there: {}{}",
+                dangling.join("; "),
+                if count > dangling.len() { "; ..." } else { "" }
+            )));
+        }
+        Ok(())
     }
 }
 
