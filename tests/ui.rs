@@ -68,7 +68,7 @@ fn snapshot_all(name: &str, setup: impl Fn(&mut App)) {
 }
 
 fn is_drawing_glyph(c: char) -> bool {
-    ('\u{2500}'..='\u{25ff}').contains(&c) || c == '…'
+    ('\u{2500}'..='\u{25ff}').contains(&c) || ('\u{2190}'..='\u{21ff}').contains(&c) || c == '…'
 }
 
 #[test]

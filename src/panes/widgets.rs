@@ -23,13 +23,23 @@ pub fn block<'a>(title: &str, theme: &Theme, focused: bool) -> Block<'a> {
 /// characters removed; in ASCII mode nothing but ASCII is changed.
 pub fn clean(s: &str, theme: &Theme) -> String {
     let s = text::sanitize(s);
-    if theme.ascii { s.replace('…', "~") } else { s }
+    if theme.ascii { ascii_arrows(&s).replace('…', "~") } else { s }
 }
 
 /// Safe text cut or padded to exactly `cells` terminal cells.
 pub fn cell(s: &str, cells: usize, theme: &Theme) -> String {
-    let s = text::pad(&text::sanitize(s), cells);
+    let s = text::sanitize(s);
+    let s = if theme.ascii { ascii_arrows(&s) } else { s };
+    let s = text::pad(&s, cells);
     if theme.ascii { s.replace('…', "~") } else { s }
+}
+
+/// Arrows as ASCII for terminals without them (`--ascii`): `<-` `->` `^` `v`.
+pub fn ascii_arrows(s: &str) -> String {
+    if !s.contains(['←', '→', '↑', '↓']) {
+        return s.to_string();
+    }
+    s.replace('←', "<-").replace('→', "->").replace('↑', "^").replace('↓', "v")
 }
 
 /// A table column: safe text in `cells - 1` cells and one space, so
@@ -45,7 +55,9 @@ pub fn col(s: &str, cells: usize, theme: &Theme) -> String {
 
 /// Safe text cut to at most `cells` cells.
 pub fn fit(s: &str, cells: usize, theme: &Theme) -> String {
-    let s = text::truncate(&text::sanitize(s), cells);
+    let s = text::sanitize(s);
+    let s = if theme.ascii { ascii_arrows(&s) } else { s };
+    let s = text::truncate(&s, cells);
     if theme.ascii { s.replace('…', "~") } else { s }
 }
 
