@@ -1366,3 +1366,38 @@ fn a_pane_hidden_while_the_base_changed_shows_the_change_when_shown_again() {
     let list = text(&draw(&mut app, 160, 48));
     assert!(!list.contains("Zoë Ångström"), "{list}");
 }
+
+/// Money that another process adds (an import, another agent's sale) brings
+/// the pyramid up to date in the background, without a restart.
+#[test]
+fn transactions_added_elsewhere_recompute_the_pyramid_in_the_background() {
+    use rapport::domain::model::{NewTransaction, Tier, TxKind};
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    app.wait_recompute();
+    let low = app
+        .repo
+        .search_customers("", 0, 500)
+        .unwrap()
+        .into_iter()
+        .find(|c| c.tier == Tier::Low && c.tier_pin.is_none())
+        .expect("a Low customer");
+    let mut other = rapport::repo::Repo::open(app.repo.path(), "importer").unwrap();
+    // A sale bigger than everyone else's together.
+    other
+        .create_transaction(&NewTransaction {
+            customer_id: low.id,
+            external_id: None,
+            kind: TxKind::Sale,
+            amount: rapport::domain::money::Money(10_000_000_000),
+            occurred_at: common::days_ago(1),
+            reference: Some("BIG-1".into()),
+        })
+        .unwrap();
+    assert!(app.poll_changes());
+    app.wait_recompute();
+    assert_eq!(app.repo.customer(low.id).unwrap().tier, Tier::Top);
+    press(&mut app, KeyCode::Char('2'));
+    let screen = text(&draw(&mut app, 160, 48));
+    assert!(screen.contains("Top"), "{screen}");
+}

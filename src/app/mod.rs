@@ -124,6 +124,11 @@ pub struct App {
     /// When the care rules last started.
     rules_at: Option<std::time::Instant>,
     data_version: i64,
+    /// The newest transaction when the pyramid was last brought up to date
+    /// (see [`Repo::newest_transaction`]).
+    money_mark: i64,
+    /// Money came in while a background job ran: recompute when it ends.
+    recompute_pending: bool,
     /// Panes whose data changed since they last read it; each is re-read
     /// when it is next shown, so a write re-reads one pane, not six.
     stale: Stale,
@@ -139,6 +144,7 @@ impl App {
     pub fn new(repo: Repo, config: Config, keymap: Keymap, keymap_name: &str, theme: Theme) -> App {
         let lang = config.language();
         let data_version = repo.data_version().unwrap_or(0);
+        let money_mark = repo.newest_transaction().unwrap_or(0);
         let checkpointer = repo.defer_checkpoints().ok().flatten();
         let mut app = App {
             repo,
@@ -164,6 +170,8 @@ impl App {
             job: None,
             rules_at: None,
             data_version,
+            money_mark,
+            recompute_pending: false,
             stale: Stale::default(),
             _checkpointer: checkpointer,
             editor_request: None,
@@ -306,13 +314,23 @@ impl App {
         }
     }
 
-    /// Called when idle: if another process changed the base, reload.
-    /// Returns whether anything changed on screen.
+    /// Called when idle: if another process changed the base, reload; if
+    /// it added transactions (an import, another agent's sale), recompute
+    /// the pyramid in the background too. Returns whether anything changed
+    /// on screen.
     pub fn poll_changes(&mut self) -> bool {
         match self.repo.data_version() {
             Ok(v) if v != self.data_version => {
                 self.data_version = v;
                 self.reload_all();
+                if let Ok(mark) = self.repo.newest_transaction()
+                    && mark != self.money_mark
+                {
+                    self.money_mark = mark;
+                    if !self.start_job(true) {
+                        self.recompute_pending = true;
+                    }
+                }
                 true
             }
             _ => false,
@@ -387,6 +405,9 @@ impl App {
     }
 
     fn finish_job(&mut self, result: Result<JobDone, String>) {
+        if std::mem::take(&mut self.recompute_pending) {
+            self.start_job(true);
+        }
         let status = match result {
             Ok(JobDone { recomputed: Some(day), .. }) => {
                 Some(Status { text: format!("{} {day}", Txt::SnapshotTaken.get(self.lang)), error: false })
@@ -732,6 +753,7 @@ impl App {
     /// After this session wrote something: refresh what shows it.
     fn after_write(&mut self) {
         self.data_version = self.repo.data_version().unwrap_or(self.data_version);
+        self.money_mark = self.repo.newest_transaction().unwrap_or(self.money_mark);
         self.reload_all();
     }
 

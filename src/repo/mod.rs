@@ -191,6 +191,13 @@ impl Repo {
         Ok(self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
 
+    /// The newest transaction's id (0 without any): when it moves, money
+    /// came in (an import, another agent's sale) and the pyramid is out of
+    /// date. One step down the primary key.
+    pub fn newest_transaction(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT coalesce(max(id), 0) FROM transactions", [], |r| r.get(0))?)
+    }
+
     /// Runs `f` in a short `BEGIN IMMEDIATE` transaction: all or nothing.
     pub(crate) fn write<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction, &str) -> Result<T>) -> Result<T> {
         if self.read_only {
