@@ -279,10 +279,15 @@ impl PyramidPane {
                 format!(" · {}.{}% {}", p / 10, p % 10, ui.t(Txt::ShareOfValue))
             };
             let (up, down) = band_moves(&self.moves, *tier);
-            let mut bl = block(ui.t(Txt::tier(*tier)), th, sel);
-            if sel {
-                bl = bl.title_style(th.selected());
-            }
+            // The selected band is marked in its title only (reverse video
+            // and the cursor), not by restyling its whole border: a move
+            // between bands then redraws two titles, not two frames.
+            let name = ui.t(Txt::tier(*tier));
+            let bl = if sel {
+                block(&format!("{} {name}", th.cursor()), th, false).title_style(th.selected())
+            } else {
+                block(name, th, false)
+            };
             let inner = bl.inner(rect);
             let iw = inner.width as usize;
             let (u, d) = th.arrows();
