@@ -150,7 +150,10 @@ fn sighup_exits_promptly_and_keeps_the_base_intact() {
     let out = s.cli(&["check"]).assert().success().get_output().stdout.clone();
     let out = String::from_utf8_lossy(&out);
     let schema = rapport::repo::latest_schema_version();
-    assert!(out.contains(&format!(": sound (file and references checked; schema {schema}, 300 customers)")), "rapport check: {out}");
+    assert!(
+        out.contains(&format!(": sound (file and references checked; schema {schema}, 300 customers)")),
+        "rapport check: {out}"
+    );
     assert_eq!(agent_of_logged(&s.db, "山田", "Hung up mid-call 電話"), "tester");
 }
 
