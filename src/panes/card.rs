@@ -12,7 +12,7 @@ use ratatui::widgets::Paragraph;
 use super::widgets::{block, clean, fit};
 use super::{Effect, Env, Ui};
 use crate::app::Action;
-use crate::domain::ageing::{Ageing, ageing};
+use crate::domain::ageing::Ageing;
 use crate::domain::history::{Shown, field_changes};
 use crate::domain::model::{Contact, Customer, CustomerStatus, Deal, Interaction, Reminder, Tier};
 use crate::domain::money::Money;
@@ -181,8 +181,7 @@ impl CardPane {
                     self.reminders = r.open_reminders_soonest(id, DUE_SHOWN)?;
                     self.promises = r.open_promises_soonest(id, DUE_SHOWN)?;
                     self.due_count = r.open_due_count_of(id)? as usize;
-                    let (invoices, settled) = r.receivables_of(id)?;
-                    self.ageing = ageing(&invoices, settled, env.today());
+                    self.ageing = r.ageing_of(id, env.today())?;
                     self.transactions = r.recent_transactions(id, 10)?;
                     self.ledger = r.points_ledger(id, 5)?;
                 }

@@ -9,7 +9,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Statement, Transaction, TransactionBehavior, params};
 
-use super::{Repo, RepoError, Result, audit, date_text, ts};
+use super::{Repo, RepoError, Result, audit, date_text, transactions, ts};
 use crate::domain::model::{CustomerKind, DealStatus, ReminderKind, ReminderStatus, TxKind};
 use crate::domain::money::Money;
 use crate::domain::text::{fold, phone_digits, sanitize};
@@ -97,6 +97,12 @@ pub struct BulkLoad<'a> {
     deal: Statement<'a>,
     deal_move: Statement<'a>,
     reminder: Statement<'a>,
+    /// Adds to a customer's `customer_money` row.
+    money: Statement<'a>,
+    /// The money of the transactions written since the last flush, all of
+    /// one customer (a load usually writes a customer's transactions
+    /// together: one row written per customer, not one per transaction).
+    money_run: Option<(i64, [i64; 6])>,
     counts: BulkCounts,
     next_customer: i64,
     /// Reused for the search text of each customer.
@@ -131,6 +137,8 @@ impl<'a> BulkLoad<'a> {
                      created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?,
+            money: tx.prepare(transactions::ADD_MONEY)?,
+            money_run: None,
             counts: BulkCounts::default(),
             next_customer: 1,
             search: String::new(),
@@ -186,8 +194,25 @@ impl<'a> BulkLoad<'a> {
         if amount.0 < 0 {
             return Err(RepoError::Invalid("type the amount without a sign; the kind gives it".into()));
         }
-        self.transaction.execute(params![customer_id, kind.code(), amount.0 * kind.sign(), ts(at)])?;
+        let signed = amount.0 * kind.sign();
+        self.transaction.execute(params![customer_id, kind.code(), signed, ts(at)])?;
         self.counts.transactions += 1;
+        let share = transactions::money_share(kind.code(), signed);
+        match &mut self.money_run {
+            Some((id, sum)) if *id == customer_id => sum.iter_mut().zip(share).for_each(|(s, x)| *s += x),
+            _ => {
+                self.flush_money()?;
+                self.money_run = Some((customer_id, share));
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds the pending run of money to its customer's totals.
+    fn flush_money(&mut self) -> Result<()> {
+        if let Some((id, [n, sales, sales_in, credits, credits_abs, settled])) = self.money_run.take() {
+            self.money.execute(params![id, n, sales, sales_in, credits, credits_abs, settled])?;
+        }
         Ok(())
     }
 
@@ -267,7 +292,10 @@ impl Repo {
     /// into a base without customers (`RepoError::Invalid` otherwise).
     /// The indexes whose keys arrive in random order are built again in one
     /// pass at the end, inside the transaction, so other agents see them
-    /// all along and a failed load leaves the base as it was. The load gets
+    /// all along and a failed load leaves the base as it was. The money
+    /// triggers are dropped too, and created again at the end: the load
+    /// adds each customer's transactions to `customer_money` itself. The
+    /// load gets
     /// one audit entry (entity "demo", action "demo_scale", `summary` as its
     /// changes). Afterwards the write-ahead log is checkpointed and cut
     /// back, so a load of gigabytes does not leave a log of gigabytes.
@@ -321,9 +349,11 @@ impl Repo {
         for name in DEFERRED_INDEXES {
             tx.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))?;
         }
+        let triggers = transactions::suspend_money_triggers(&tx)?;
         let (out, counts) = {
             let mut load = BulkLoad::new(&tx)?;
             let out = f(&mut load)?;
+            load.flush_money()?;
             (out, load.counts)
         };
         // SQLite sorts in memory up to the page cache's size before it
@@ -332,6 +362,7 @@ impl Repo {
         for sql in deferred {
             tx.execute_batch(&sql)?;
         }
+        transactions::restore_money_triggers(&tx, triggers)?;
         if let Some(m) = summary.as_object_mut() {
             m.insert("customers".into(), counts.customers.into());
             m.insert("transactions".into(), counts.transactions.into());

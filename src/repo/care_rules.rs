@@ -58,12 +58,13 @@ impl Repo {
             _ => Vec::new(),
         };
         let mut st = c.prepare_cached(
-            "SELECT c.id, coalesce(sum(CASE WHEN t.kind IN ('sale', 'refund', 'discount') THEN t.amount END), 0)
-                        - coalesce(sum(CASE WHEN t.kind IN ('payment', 'write_off') THEN abs(t.amount) END), 0),
-                    c.credit_limit
-             FROM customers c JOIN transactions t ON t.customer_id = c.id
-             WHERE c.credit_limit IS NOT NULL AND c.status = 'active'
-             GROUP BY c.id",
+            // Outstanding (invoiced - paid) from the totals kept by triggers,
+            // for the customers with at least one transaction, in id order
+            // as the totals are stored (CROSS JOIN: no sort).
+            "SELECT c.id, m.sales + m.credits - m.settled, c.credit_limit
+             FROM customer_money m CROSS JOIN customers c ON c.id = m.customer_id
+             WHERE c.credit_limit IS NOT NULL AND c.status = 'active' AND m.entries > 0
+             ORDER BY m.customer_id",
         )?;
         let over_limit = st
             .query_map([], |r| Ok((r.get(0)?, Money(r.get(1)?), Money(r.get(2)?))))?

@@ -21,7 +21,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
-use super::{Repo, RepoError, Result, audit, customers, date_text, ts};
+use super::{Repo, RepoError, Result, audit, customers, date_text, transactions, ts};
 use crate::domain::model::{CustomerKind, CustomerStatus, Tier, TxKind};
 use crate::domain::money::Money;
 use crate::domain::text::{fold, phone_digits, sanitize};
@@ -115,6 +115,13 @@ impl Claimed {
             self.0.resize(i / 64 + 1, 0);
         }
         self.0[i / 64] |= 1 << (i % 64);
+    }
+    /// The claimed ids, ascending.
+    fn ids(&self) -> impl Iterator<Item = i64> + '_ {
+        self.0
+            .iter()
+            .enumerate()
+            .flat_map(|(w, bits)| (0..64).filter(move |b| bits & (1 << b) != 0).map(move |b| (w * 64 + b) as i64))
     }
 }
 
@@ -257,6 +264,13 @@ pub struct Importer<'a> {
     /// again before the import commits; see
     /// [`Importer::defer_customer_indexes`].
     deferred: Vec<String>,
+    /// The money triggers, dropped at the first transaction written (see
+    /// [`transactions::suspend_money_triggers`]) and created again before
+    /// the import commits.
+    money_triggers: Option<Vec<String>>,
+    /// Customers whose transactions were added, changed or taken away:
+    /// their `customer_money` row is summed again before the import commits.
+    money_touched: Claimed,
 }
 
 impl<'a> Importer<'a> {
@@ -276,6 +290,8 @@ impl<'a> Importer<'a> {
             touched: BTreeSet::new(),
             insert_customer: None,
             deferred: Vec::new(),
+            money_triggers: None,
+            money_touched: Claimed::default(),
         })
     }
 
@@ -734,6 +750,10 @@ impl<'a> Importer<'a> {
                 found
             }
         };
+        if self.money_triggers.is_none() {
+            self.money_triggers = Some(transactions::suspend_money_triggers(self.tx)?);
+        }
+        self.money_touched.claim(customer_id);
         let Some(id) = existing else {
             self.tx
                 .prepare_cached(
@@ -778,6 +798,7 @@ impl<'a> Importer<'a> {
         if new == old {
             return Ok(Ok(Applied::Unchanged(id)));
         }
+        self.money_touched.claim(old.customer_id);
         self.tx
             .prepare_cached(
                 "UPDATE transactions SET customer_id = ?2, kind = ?3, amount = ?4, occurred_at = ?5, reference = ?6,
@@ -802,6 +823,18 @@ impl<'a> Importer<'a> {
             customers::refresh_search(self.tx, id)?;
         }
         Ok(())
+    }
+
+    /// Sums again the money of the customers whose transactions changed,
+    /// and creates the money triggers again.
+    fn recount_money(&mut self) -> Result<()> {
+        let Some(triggers) = self.money_triggers.take() else {
+            return Ok(());
+        };
+        for id in std::mem::take(&mut self.money_touched).ids() {
+            transactions::recount_money(self.tx, id)?;
+        }
+        transactions::restore_money_triggers(self.tx, triggers)
     }
 }
 
@@ -869,6 +902,7 @@ impl Repo {
             imp.refresh_touched()?;
             if matches!(r.1, Finish::Commit(_)) {
                 imp.rebuild_deferred()?;
+                imp.recount_money()?;
             }
             r
         };

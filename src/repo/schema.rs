@@ -5,12 +5,104 @@ pub const APPLICATION_ID: i64 = 0x5241_5054;
 
 /// Migration n (1-based) is `MIGRATIONS[n - 1]`. Never edit a released
 /// migration: add a new one.
-pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5];
+pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6];
 
 /// The schema version this binary writes.
 pub fn latest() -> i64 {
     MIGRATIONS.len() as i64
 }
+
+/// The customer's money in O(1): `customer_money` holds, per customer, the
+/// sums the card's header, its ageing and the credit rule read, kept exact
+/// by triggers on every insert, delete and change of customer, kind or
+/// amount of a transaction (so a merge, which moves the transactions, moves
+/// the money with them), and filled here from the transactions there.
+/// Integer minor units, as the amounts:
+/// - `entries`: transactions of any kind;
+/// - `sales`: the sales' amounts; `sales_in`: the same counting only
+///   positive amounts (the invoices ageing reads);
+/// - `credits`: the refunds' and discounts' amounts (signed, so negative);
+///   `credits_abs`: their absolute values;
+/// - `settled`: the absolute amounts of payments and write-offs.
+///
+/// A customer has a row while it has transactions: the row of a customer
+/// whose last transaction goes (deleted, or moved by a merge) goes too. The
+/// table has no foreign key on purpose: a merge moves every row that
+/// references customers, and these rows follow the transactions instead.
+/// The bulk load and the import drop the triggers while they write and keep
+/// the totals themselves (see `repo::transactions::suspend_money_triggers`).
+///
+/// The card's overview also lists a customer's soonest open reminders:
+/// `reminders_open_soonest` holds only the open (and snoozed) ones, in due
+/// order, so that the first few are read instead of sorting them all.
+const MIGRATION_6: &str = r#"
+CREATE INDEX reminders_open_soonest ON reminders (customer_id, due_at) WHERE status IN ('open', 'snoozed');
+
+CREATE TABLE customer_money (
+    customer_id  INTEGER PRIMARY KEY,
+    entries      INTEGER NOT NULL DEFAULT 0,
+    sales        INTEGER NOT NULL DEFAULT 0,
+    sales_in     INTEGER NOT NULL DEFAULT 0,
+    credits      INTEGER NOT NULL DEFAULT 0,
+    credits_abs  INTEGER NOT NULL DEFAULT 0,
+    settled      INTEGER NOT NULL DEFAULT 0
+);
+
+INSERT INTO customer_money (customer_id, entries, sales, sales_in, credits, credits_abs, settled)
+    SELECT customer_id, count(*),
+           coalesce(sum(CASE WHEN kind = 'sale' THEN amount END), 0),
+           coalesce(sum(CASE WHEN kind = 'sale' THEN max(amount, 0) END), 0),
+           coalesce(sum(CASE WHEN kind = 'refund' OR kind = 'discount' THEN amount END), 0),
+           coalesce(sum(CASE WHEN kind = 'refund' OR kind = 'discount' THEN abs(amount) END), 0),
+           coalesce(sum(CASE WHEN kind = 'payment' OR kind = 'write_off' THEN abs(amount) END), 0)
+    FROM transactions GROUP BY customer_id;
+
+CREATE TRIGGER customer_money_insert AFTER INSERT ON transactions BEGIN
+    INSERT INTO customer_money (customer_id, entries, sales, sales_in, credits, credits_abs, settled)
+        VALUES (NEW.customer_id, 1,
+                CASE WHEN NEW.kind = 'sale' THEN NEW.amount ELSE 0 END,
+                CASE WHEN NEW.kind = 'sale' THEN max(NEW.amount, 0) ELSE 0 END,
+                CASE WHEN NEW.kind = 'refund' OR NEW.kind = 'discount' THEN NEW.amount ELSE 0 END,
+                CASE WHEN NEW.kind = 'refund' OR NEW.kind = 'discount' THEN abs(NEW.amount) ELSE 0 END,
+                CASE WHEN NEW.kind = 'payment' OR NEW.kind = 'write_off' THEN abs(NEW.amount) ELSE 0 END)
+        ON CONFLICT DO UPDATE SET entries = entries + 1, sales = sales + excluded.sales,
+            sales_in = sales_in + excluded.sales_in, credits = credits + excluded.credits,
+            credits_abs = credits_abs + excluded.credits_abs, settled = settled + excluded.settled;
+END;
+
+CREATE TRIGGER customer_money_delete AFTER DELETE ON transactions BEGIN
+    UPDATE customer_money SET entries = entries - 1,
+        sales = sales - CASE WHEN OLD.kind = 'sale' THEN OLD.amount ELSE 0 END,
+        sales_in = sales_in - CASE WHEN OLD.kind = 'sale' THEN max(OLD.amount, 0) ELSE 0 END,
+        credits = credits - CASE WHEN OLD.kind = 'refund' OR OLD.kind = 'discount' THEN OLD.amount ELSE 0 END,
+        credits_abs = credits_abs - CASE WHEN OLD.kind = 'refund' OR OLD.kind = 'discount' THEN abs(OLD.amount) ELSE 0 END,
+        settled = settled - CASE WHEN OLD.kind = 'payment' OR OLD.kind = 'write_off' THEN abs(OLD.amount) ELSE 0 END
+    WHERE customer_id = OLD.customer_id;
+    DELETE FROM customer_money WHERE customer_id = OLD.customer_id AND entries = 0;
+END;
+
+CREATE TRIGGER customer_money_update AFTER UPDATE OF customer_id, kind, amount ON transactions
+WHEN OLD.customer_id IS NOT NEW.customer_id OR OLD.kind IS NOT NEW.kind OR OLD.amount IS NOT NEW.amount BEGIN
+    UPDATE customer_money SET entries = entries - 1,
+        sales = sales - CASE WHEN OLD.kind = 'sale' THEN OLD.amount ELSE 0 END,
+        sales_in = sales_in - CASE WHEN OLD.kind = 'sale' THEN max(OLD.amount, 0) ELSE 0 END,
+        credits = credits - CASE WHEN OLD.kind = 'refund' OR OLD.kind = 'discount' THEN OLD.amount ELSE 0 END,
+        credits_abs = credits_abs - CASE WHEN OLD.kind = 'refund' OR OLD.kind = 'discount' THEN abs(OLD.amount) ELSE 0 END,
+        settled = settled - CASE WHEN OLD.kind = 'payment' OR OLD.kind = 'write_off' THEN abs(OLD.amount) ELSE 0 END
+    WHERE customer_id = OLD.customer_id;
+    DELETE FROM customer_money WHERE customer_id = OLD.customer_id AND entries = 0;
+    INSERT INTO customer_money (customer_id, entries, sales, sales_in, credits, credits_abs, settled)
+        VALUES (NEW.customer_id, 1,
+                CASE WHEN NEW.kind = 'sale' THEN NEW.amount ELSE 0 END,
+                CASE WHEN NEW.kind = 'sale' THEN max(NEW.amount, 0) ELSE 0 END,
+                CASE WHEN NEW.kind = 'refund' OR NEW.kind = 'discount' THEN NEW.amount ELSE 0 END,
+                CASE WHEN NEW.kind = 'refund' OR NEW.kind = 'discount' THEN abs(NEW.amount) ELSE 0 END,
+                CASE WHEN NEW.kind = 'payment' OR NEW.kind = 'write_off' THEN abs(NEW.amount) ELSE 0 END)
+        ON CONFLICT DO UPDATE SET entries = entries + 1, sales = sales + excluded.sales,
+            sales_in = sales_in + excluded.sales_in, credits = credits + excluded.credits,
+            credits_abs = credits_abs + excluded.credits_abs, settled = settled + excluded.settled;
+END;
+"#;
 
 /// The customer's card with years of history. Its money (invoiced, paid,
 /// outstanding, what ageing needs) sums a covering index instead of the
@@ -409,6 +501,56 @@ mod tests {
         .unwrap();
         assert_eq!(kept(&conn), grouped(&conn));
         for sql in &MIGRATIONS[3..] {
+            conn.execute_batch(sql).unwrap();
+        }
+    }
+
+    /// Migration 6 on a base with transactions (schema 5): `customer_money`
+    /// starts from the sums of the transactions there, then the triggers
+    /// keep it.
+    #[test]
+    fn customer_money_is_backfilled_then_kept_by_the_triggers() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..5] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO customers (id, kind, name, created_at, updated_at)
+                 VALUES (1, 'individual', 'A', 0, 0), (2, 'individual', 'B', 0, 0), (3, 'individual', 'C', 0, 0);
+             INSERT INTO transactions (customer_id, kind, amount, occurred_at, created_at, updated_at)
+                 VALUES (1, 'sale', 1000, 0, 0, 0), (1, 'sale', 500, 1, 0, 0), (1, 'payment', 700, 2, 0, 0),
+                        (1, 'refund', -50, 3, 0, 0), (1, 'service_cost', -30, 3, 0, 0),
+                        (2, 'sale', -5, 0, 0, 0), (2, 'discount', -20, 0, 0, 0), (2, 'write_off', -100, 0, 0, 0);",
+        )
+        .unwrap();
+        conn.execute_batch(MIGRATION_6).unwrap();
+        let totals = |conn: &rusqlite::Connection| -> Vec<(i64, i64, i64, i64, i64, i64, i64)> {
+            let mut st = conn
+                .prepare(
+                    "SELECT customer_id, entries, sales, sales_in, credits, credits_abs, settled FROM customer_money
+                     ORDER BY customer_id",
+                )
+                .unwrap();
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        assert_eq!(totals(&conn), vec![(1, 5, 1500, 1500, -50, 50, 700), (2, 3, -5, 0, -20, 20, 100)]);
+        conn.execute_batch(
+            "INSERT INTO transactions (customer_id, kind, amount, occurred_at, created_at, updated_at)
+                 VALUES (3, 'sale', 250, 0, 0, 0);
+             UPDATE transactions SET customer_id = 3 WHERE customer_id = 2 AND kind = 'discount';
+             UPDATE transactions SET kind = 'payment', amount = 100 WHERE customer_id = 2 AND kind = 'write_off';
+             UPDATE transactions SET amount = 2000 WHERE customer_id = 1 AND amount = 1000;
+             DELETE FROM transactions WHERE customer_id = 1 AND kind = 'refund';",
+        )
+        .unwrap();
+        assert_eq!(
+            totals(&conn),
+            vec![(1, 4, 2500, 2500, 0, 0, 700), (2, 2, -5, 0, 0, 0, 100), (3, 2, 250, 250, -20, 20, 0)]
+        );
+        for sql in &MIGRATIONS[6..] {
             conn.execute_batch(sql).unwrap();
         }
     }
