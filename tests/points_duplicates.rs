@@ -459,12 +459,22 @@ fn merge_moves_every_record_and_loses_none() {
             // Money totals (not records): a row per customer with
             // transactions (both have some), so gone's goes with them.
             "customer_money" => n - 1,
+            // Duplicate keys (not records) are derived from each customer's
+            // own phones and emails, its contacts' included: checked below.
+            "customer_keys" => after[table],
             _ => *n,
         };
         assert_eq!(after[table], expected, "rows of {table}");
     }
     let keep_after = owned(&path, keep);
     for (table, n) in owned(&path, gone) {
+        if table == "customer_keys" {
+            // Keep now has gone's contacts, so their keys too; gone,
+            // archived, keeps its own; neither is anyone's duplicate now.
+            assert!(keep_after[&table] > keep_before[&table], "{keep_after:?}");
+            assert_eq!(repo.duplicates_of(keep).unwrap(), Vec::<i64>::new());
+            continue;
+        }
         assert_eq!(n, 0, "{table} still has rows of gone");
         if table == "customer_money" {
             // Not moved: keep's one row now sums both customers'
@@ -671,4 +681,125 @@ fn the_commands_list_duplicates_merge_them_and_keep_points() {
     let out = rapport(&dir).args(["points", &id, "--config"]).arg(&cfg).arg("--db").arg(&db).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("per_unit_typo"));
+}
+
+/// What the full scan (`duplicate_groups`, the `M` view and `rapport
+/// duplicates`) says `id` shares a phone or an email with directly.
+fn linked_by_scan(repo: &Repo) -> BTreeMap<i64, Vec<i64>> {
+    let mut out: BTreeMap<i64, std::collections::BTreeSet<i64>> = BTreeMap::new();
+    for g in repo.duplicate_groups().unwrap() {
+        for s in &g.shared {
+            for id in &s.customer_ids {
+                out.entry(*id).or_default().extend(s.customer_ids.iter().filter(|o| *o != id));
+            }
+        }
+    }
+    out.into_iter().map(|(k, v)| (k, v.into_iter().collect())).collect()
+}
+
+/// Every active customer's card flag (`duplicates_of`, a few index lookups)
+/// names exactly the customers the full scan links it with: on a demo base
+/// (shared company emails, phones in many formats), after an import, new,
+/// edited and archived contacts, an edited and an archived customer, and a
+/// merge; and on a bulk-loaded scale base.
+#[test]
+fn the_card_flag_finds_exactly_the_customers_the_full_scan_links() {
+    let check = |repo: &Repo, label: &str| {
+        let scan = linked_by_scan(repo);
+        let mut ids = Vec::new();
+        repo.each_customer(|c| {
+            if c.status == rapport::domain::model::CustomerStatus::Active {
+                ids.push(c.id);
+            }
+            Ok::<_, RepoError>(())
+        })
+        .unwrap();
+        let mut flagged = 0;
+        for id in ids {
+            let want = scan.get(&id).cloned().unwrap_or_default();
+            flagged += usize::from(!want.is_empty());
+            assert_eq!(repo.duplicates_of(id).unwrap(), want, "{label}: customer {id}");
+        }
+        assert!(flagged > 0, "{label}: no duplicates at all to check");
+    };
+
+    let (dir, path, mut repo) = fresh();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    rapport::demo::generate(
+        &mut repo,
+        &rapport::demo::DemoOptions { customers: 300, ..rapport::demo::DemoOptions::new(today) },
+    )
+    .unwrap();
+    check(&repo, "demo");
+
+    // An import: one new customer with a demo customer's phone in another
+    // format, one with a demo customer's email in capitals.
+    let (a, b) = {
+        let all = repo.search_customers("", 0, 300).unwrap();
+        let a = all
+            .iter()
+            .find(|c| c.phone.as_deref().is_some_and(|p| p.chars().filter(char::is_ascii_digit).count() >= 9))
+            .unwrap()
+            .clone();
+        let b = all.iter().find(|c| c.email.is_some() && c.id != a.id).unwrap().clone();
+        (a, b)
+    };
+    let digits: String = a.phone.as_deref().unwrap().chars().filter(char::is_ascii_digit).collect();
+    let csv = dir.path().join("more.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "external_id,name,phone,email\nX-1,Phone Twin,{}.{},\nX-2,Mail Twin,,{}\n",
+            &digits[..3],
+            &digits[3..],
+            b.email.as_deref().unwrap().to_uppercase()
+        ),
+    )
+    .unwrap();
+    rapport(&dir).arg("--db").arg(&path).args(["import", "customers"]).arg(&csv).assert().success();
+    let twin = repo.search_customers("Phone Twin", 0, 1).unwrap()[0].id;
+    assert!(repo.duplicates_of(twin).unwrap().contains(&a.id));
+    let mail_twin = repo.search_customers("Mail Twin", 0, 1).unwrap()[0].id;
+    assert!(repo.duplicates_of(mail_twin).unwrap().contains(&b.id));
+    check(&repo, "after the import");
+
+    // Contacts: one sharing a phone, edited to share an email instead, one
+    // archived; a customer's email changed; a customer archived; a merge.
+    let k = repo
+        .create_contact(&contact(twin, "Desk", Some(b.phone.as_deref().unwrap_or("+44 20 7946 0000")), None))
+        .unwrap();
+    check(&repo, "a new contact");
+    let mut kc = repo.contact(k).unwrap();
+    kc.phone = None;
+    kc.email = Some(format!("  {}", b.email.as_deref().unwrap()));
+    repo.update_contact(&kc).unwrap();
+    check(&repo, "an edited contact");
+    let mut kc = repo.contact(k).unwrap();
+    kc.archived = true;
+    repo.update_contact(&kc).unwrap();
+    check(&repo, "an archived contact");
+    let mut c = repo.customer(mail_twin).unwrap();
+    c.email = Some("nobody-else@example.org".into());
+    repo.update_customer(&c).unwrap();
+    assert!(repo.duplicates_of(mail_twin).unwrap().is_empty());
+    check(&repo, "an edited customer");
+    let mut c = repo.customer(a.id).unwrap();
+    c.status = rapport::domain::model::CustomerStatus::Archived;
+    repo.update_customer(&c).unwrap();
+    assert!(repo.duplicates_of(twin).unwrap().iter().all(|id| *id != a.id));
+    check(&repo, "an archived customer");
+    let (keep, gone) = linked_by_scan(&repo).into_iter().map(|(id, others)| (id, others[0])).next().unwrap();
+    repo.merge_customers(keep, gone).unwrap();
+    check(&repo, "a merge");
+
+    // A bulk-loaded base.
+    let scale = dir.path().join("scale.db");
+    let mut big = Repo::open(&scale, "demo").unwrap();
+    rapport::demo::scale::generate(
+        &mut big,
+        &rapport::demo::scale::ScaleOptions::new(2_000, today),
+        &rapport::config::Config::default(),
+    )
+    .unwrap();
+    check(&big, "scale");
 }

@@ -86,8 +86,14 @@ const INDEX_BUILD_CACHE_KIB: i64 = -16_384;
 /// due dates): dropped at the start and built again in one sorted pass
 /// before the load commits, inside its transaction. The other indexes
 /// receive their keys in ascending order (ids, customer ids) and are kept.
-const DEFERRED_INDEXES: &[&str] =
-    &["customers_sort", "transactions_time", "transactions_window_sales", "transactions_window_costs", "reminders_due"];
+const DEFERRED_INDEXES: &[&str] = &[
+    "customers_sort",
+    "transactions_time",
+    "transactions_window_sales",
+    "transactions_window_costs",
+    "reminders_due",
+    "customer_keys_key",
+];
 
 /// One bulk load in progress, inside its transaction; see [`Repo::bulk_load`].
 pub struct BulkLoad<'a> {
@@ -97,6 +103,8 @@ pub struct BulkLoad<'a> {
     deal: Statement<'a>,
     deal_move: Statement<'a>,
     reminder: Statement<'a>,
+    /// A customer's duplicate keys (`duplicates::match_keys`).
+    keys: Statement<'a>,
     /// Adds to a customer's `customer_money` row.
     money: Statement<'a>,
     /// The money of the transactions written since the last flush, all of
@@ -137,6 +145,7 @@ impl<'a> BulkLoad<'a> {
                      created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?,
+            keys: tx.prepare("INSERT OR IGNORE INTO customer_keys (customer_id, key) VALUES (?1, ?2)")?,
             money: tx.prepare(transactions::ADD_MONEY)?,
             money_run: None,
             counts: BulkCounts::default(),
@@ -184,6 +193,9 @@ impl<'a> BulkLoad<'a> {
             digits,
             ts(c.created_at)
         ])?;
+        for key in super::duplicates::match_keys(&digits, c.email) {
+            self.keys.execute(params![c.id, key])?;
+        }
         self.next_customer += 1;
         self.counts.customers += 1;
         Ok(())

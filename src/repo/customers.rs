@@ -70,6 +70,7 @@ pub(crate) fn refresh_search(tx: &Transaction, id: i64) -> Result<()> {
         tx.query_row("SELECT name, company, email, phone FROM customers WHERE id = ?1", [id], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?;
+    let mut emails: Vec<String> = email.iter().cloned().collect();
     let mut text = vec![name.clone(), company.unwrap_or_default(), email.unwrap_or_default()];
     let mut phones = vec![phone_digits(&phone.unwrap_or_default())];
     let mut st =
@@ -80,6 +81,7 @@ pub(crate) fn refresh_search(tx: &Transaction, id: i64) -> Result<()> {
     for c in contacts {
         let (n, e, p) = c?;
         text.push(n);
+        emails.extend(e.iter().cloned());
         text.push(e.unwrap_or_default());
         phones.push(phone_digits(&p.unwrap_or_default()));
     }
@@ -87,7 +89,8 @@ pub(crate) fn refresh_search(tx: &Transaction, id: i64) -> Result<()> {
     let phone_text = phones.into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
     tx.prepare_cached("UPDATE customers SET sort_key = ?2, search_text = ?3, phone_digits = ?4 WHERE id = ?1")?
         .execute(params![id, fold(sanitize(&name).trim()), search_text, phone_text])?;
-    Ok(())
+    let keys = super::duplicates::match_keys(&phone_text, emails.iter().map(String::as_str));
+    super::duplicates::write_keys(tx, id, &keys)
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.

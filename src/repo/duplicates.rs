@@ -55,6 +55,81 @@ pub fn email_key(email: &str) -> Option<String> {
     if e.is_empty() { None } else { Some(e.to_lowercase()) }
 }
 
+/// The key a phone is found under (see the module notes): two phones that
+/// are the same number always share it. `None` for a phone too short to
+/// count.
+fn phone_key(digits: &str) -> Option<String> {
+    if digits.len() < MIN_PHONE_DIGITS {
+        return None;
+    }
+    let c = core(digits);
+    Some(match c.len() {
+        0 => format!("p{digits}"),
+        n if n >= MIN_SUFFIX_DIGITS => format!("p{}", &c[n - MIN_SUFFIX_DIGITS..]),
+        _ => format!("p{c}"),
+    })
+}
+
+/// The keys a customer is found under as someone's possible duplicate: one
+/// per phone in `phone_digits` (its own and its contacts', space-separated)
+/// and one per email. Customers who share none of them are not duplicates.
+pub(crate) fn match_keys<'e>(phone_digits: &str, emails: impl IntoIterator<Item = &'e str>) -> BTreeSet<String> {
+    let mut keys: BTreeSet<String> = phone_digits.split_whitespace().filter_map(phone_key).collect();
+    keys.extend(emails.into_iter().filter_map(email_key).map(|e| format!("e{e}")));
+    keys
+}
+
+/// Writes a customer's keys (see [`match_keys`]) in place of what it had.
+pub(crate) fn write_keys(tx: &Transaction, customer_id: i64, keys: &BTreeSet<String>) -> Result<()> {
+    tx.prepare_cached("DELETE FROM customer_keys WHERE customer_id = ?1")?.execute([customer_id])?;
+    add_keys(tx, customer_id, keys)
+}
+
+/// Adds the keys of a customer who has none yet.
+pub(crate) fn add_keys(tx: &Transaction, customer_id: i64, keys: &BTreeSet<String>) -> Result<()> {
+    let mut st = tx.prepare_cached("INSERT OR IGNORE INTO customer_keys (customer_id, key) VALUES (?1, ?2)")?;
+    for k in keys {
+        st.execute(params![customer_id, k])?;
+    }
+    Ok(())
+}
+
+/// Fills `customer_keys` for every customer of a base made before it
+/// existed (once, in the migration that creates it): one pass over the
+/// customers and one over the contacts, both in customer order.
+pub(crate) fn fill_keys(tx: &Transaction) -> Result<()> {
+    let mut customers = tx.prepare("SELECT id, phone_digits, email FROM customers ORDER BY id")?;
+    let mut contacts = tx.prepare(
+        "SELECT customer_id, email FROM contacts
+         WHERE status = 'active' AND email IS NOT NULL AND trim(email) <> '' ORDER BY customer_id",
+    )?;
+    let mut contact_rows = contacts.query([])?;
+    let mut next: Option<(i64, String)> = match contact_rows.next()? {
+        Some(r) => Some((r.get(0)?, r.get(1)?)),
+        None => None,
+    };
+    let mut rows = customers.query([])?;
+    while let Some(r) = rows.next()? {
+        let (id, digits, email): (i64, String, Option<String>) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        let mut emails: Vec<String> = email.into_iter().collect();
+        while let Some((cid, e)) = next.take() {
+            if cid > id {
+                next = Some((cid, e));
+                break;
+            }
+            if cid == id {
+                emails.push(e);
+            }
+            next = match contact_rows.next()? {
+                Some(r) => Some((r.get(0)?, r.get(1)?)),
+                None => None,
+            };
+        }
+        add_keys(tx, id, &match_keys(&digits, emails.iter().map(String::as_str)))?;
+    }
+    Ok(())
+}
+
 /// What the customers of a group share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -212,36 +287,69 @@ fn active_customers(
     conn: &rusqlite::Connection,
     only: Option<&BTreeSet<i64>>,
 ) -> Result<Vec<(DuplicateMember, Vec<String>, Vec<String>)>> {
-    let mut st = conn.prepare_cached(
-        "SELECT id, name, phone, email, phone_digits FROM customers WHERE status = 'active' ORDER BY id",
-    )?;
-    let rows = st.query_map([], |r| {
+    let member = |r: &rusqlite::Row| -> rusqlite::Result<(DuplicateMember, String)> {
         Ok((
             DuplicateMember { id: r.get(0)?, name: r.get(1)?, phone: r.get(2)?, email: r.get(3)? },
             r.get::<_, String>(4)?,
         ))
-    })?;
-    let mut out = Vec::new();
-    let mut index = HashMap::new();
-    for row in rows {
-        let (m, digits) = row?;
-        if only.is_some_and(|o| !o.contains(&m.id)) {
-            continue;
+    };
+    let mut rows: Vec<(DuplicateMember, String)> = Vec::new();
+    match only {
+        // A few customers: each by its id, with its contacts' emails.
+        Some(ids) => {
+            let mut st = conn.prepare_cached(
+                "SELECT id, name, phone, email, phone_digits FROM customers WHERE id = ?1 AND status = 'active'",
+            )?;
+            for id in ids {
+                if let Some(row) = st.query_row([id], member).optional()? {
+                    rows.push(row);
+                }
+            }
         }
+        None => {
+            let mut st = conn.prepare_cached(
+                "SELECT id, name, phone, email, phone_digits FROM customers WHERE status = 'active' ORDER BY id",
+            )?;
+            for row in st.query_map([], member)? {
+                rows.push(row?);
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    let mut index = HashMap::new();
+    for (m, digits) in rows {
         let phones: Vec<String> = digits.split_whitespace().map(String::from).collect();
         let emails: Vec<String> = m.email.as_deref().and_then(email_key).into_iter().collect();
         index.insert(m.id, out.len());
         out.push((m, phones, emails));
     }
-    let mut st = conn.prepare_cached(
-        "SELECT customer_id, email FROM contacts WHERE status = 'active' AND email IS NOT NULL AND trim(email) <> ''",
-    )?;
-    for row in st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
-        let (cid, email) = row?;
-        if let (Some(&i), Some(e)) = (index.get(&cid), email_key(&email))
+    let mut add_email = |cid: i64, email: &str| {
+        if let (Some(&i), Some(e)) = (index.get(&cid), email_key(email))
             && !out[i].2.contains(&e)
         {
             out[i].2.push(e);
+        }
+    };
+    match only {
+        Some(ids) => {
+            let mut st = conn.prepare_cached(
+                "SELECT email FROM contacts WHERE customer_id = ?1 AND status = 'active'
+                 AND email IS NOT NULL AND trim(email) <> ''",
+            )?;
+            for id in ids {
+                for email in st.query_map([id], |r| r.get::<_, String>(0))? {
+                    add_email(*id, &email?);
+                }
+            }
+        }
+        None => {
+            let mut st = conn.prepare_cached(
+                "SELECT customer_id, email FROM contacts WHERE status = 'active' AND email IS NOT NULL AND trim(email) <> ''",
+            )?;
+            for row in st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
+                let (cid, email) = row?;
+                add_email(cid, &email);
+            }
         }
     }
     Ok(out)
@@ -299,54 +407,25 @@ impl Repo {
     /// archived or unknown customer. Cheap enough for a card's flag.
     pub fn duplicates_of(&self, customer_id: i64) -> Result<Vec<i64>> {
         let conn = self.conn();
-        let me = conn
-            .prepare_cached("SELECT phone_digits, email FROM customers WHERE id = ?1 AND status = 'active'")?
-            .query_row([customer_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))
-            .optional()?;
-        let Some((digits, email)) = me else {
+        let active: bool = conn
+            .prepare_cached("SELECT status = 'active' FROM customers WHERE id = ?1")?
+            .query_row([customer_id], |r| r.get(0))
+            .optional()?
+            .unwrap_or(false);
+        if !active {
             return Ok(Vec::new());
-        };
-        let mut emails: BTreeSet<String> = email.as_deref().and_then(email_key).into_iter().collect();
-        let mut st = conn.prepare_cached("SELECT email FROM contacts WHERE customer_id = ?1 AND status = 'active'")?;
-        for e in st.query_map([customer_id], |r| r.get::<_, Option<String>>(0))? {
-            emails.extend(e?.as_deref().and_then(email_key));
         }
-        // Candidates: the customers whose digits contain one of our phones'
-        // tails, or who (or whose contacts) have one of our emails.
+        // Candidates: the active customers sharing one of our keys (an
+        // index lookup per key), then checked properly below.
         let mut candidates: BTreeSet<i64> = BTreeSet::new();
-        let mut by_digits = conn.prepare_cached(
-            "SELECT id FROM customers WHERE status = 'active' AND id <> ?1 AND instr(phone_digits, ?2) > 0",
+        let mut st = conn.prepare_cached(
+            "SELECT o.customer_id FROM customer_keys m
+             JOIN customer_keys o ON o.key = m.key AND o.customer_id <> m.customer_id
+             JOIN customers c ON c.id = o.customer_id
+             WHERE m.customer_id = ?1 AND c.status = 'active'",
         )?;
-        for p in digits.split_whitespace().filter(|p| p.len() >= MIN_PHONE_DIGITS) {
-            let c = core(p);
-            let tail = if c.len() >= MIN_SUFFIX_DIGITS { &c[c.len() - MIN_SUFFIX_DIGITS..] } else { c };
-            if tail.is_empty() {
-                continue;
-            }
-            for id in by_digits.query_map(params![customer_id, tail], |r| r.get::<_, i64>(0))? {
-                candidates.insert(id?);
-            }
-        }
-        let mut by_email = conn.prepare_cached(
-            "SELECT id FROM customers WHERE status = 'active' AND id <> ?1 AND trim(email) LIKE ?2 ESCAPE '\\'
-             UNION SELECT c.id FROM contacts k JOIN customers c ON c.id = k.customer_id
-             WHERE c.status = 'active' AND k.status = 'active' AND c.id <> ?1 AND trim(k.email) LIKE ?2 ESCAPE '\\'",
-        )?;
-        for e in &emails {
-            // LIKE ignores the case of ASCII letters only (and folding can
-            // change a letter's length): other characters match any run
-            // here, and the candidates are checked properly below.
-            let pattern: String = e
-                .chars()
-                .map(|c| match c {
-                    '%' | '_' | '\\' => format!("\\{c}"),
-                    c if c.is_ascii() => c.to_string(),
-                    _ => "%".to_string(),
-                })
-                .collect();
-            for id in by_email.query_map(params![customer_id, pattern], |r| r.get::<_, i64>(0))? {
-                candidates.insert(id?);
-            }
+        for id in st.query_map([customer_id], |r| r.get::<_, i64>(0))? {
+            candidates.insert(id?);
         }
         if candidates.is_empty() {
             return Ok(Vec::new());
@@ -521,4 +600,52 @@ fn merge_in(tx: &Transaction, agent: &str, keep: i64, gone: i64) -> Result<Merge
         }),
     )?;
     Ok(MergeReport { keep, gone, moved, tier_snapshots_dropped: dropped, filled })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(repo: &Repo) -> Vec<(i64, String)> {
+        let mut st = repo.conn().prepare("SELECT customer_id, key FROM customer_keys ORDER BY 1, 2").unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().collect::<rusqlite::Result<_>>().unwrap()
+    }
+
+    /// The migration's fill gives every customer of an older base the keys
+    /// its writes would have given it.
+    #[test]
+    fn filling_the_keys_gives_what_the_writes_give() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut repo = Repo::open(&dir.path().join("k.db"), "test").unwrap();
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        crate::demo::generate(
+            &mut repo,
+            &crate::demo::DemoOptions { customers: 150, ..crate::demo::DemoOptions::new(today) },
+        )
+        .unwrap();
+        let written = keys(&repo);
+        assert!(written.len() > 150, "{}", written.len());
+        assert!(written.iter().any(|(_, k)| k.starts_with('e')) && written.iter().any(|(_, k)| k.starts_with('p')));
+        repo.write(|tx, _| {
+            tx.execute("DELETE FROM customer_keys", [])?;
+            fill_keys(tx)
+        })
+        .unwrap();
+        assert_eq!(keys(&repo), written);
+    }
+
+    #[test]
+    fn phones_that_match_share_a_key() {
+        for (a, b) in [
+            ("15147214711", "5147214711"),
+            ("0612345678", "33612345678"),
+            ("0000000", "0000000"),
+            ("1234567", "01234567"),
+        ] {
+            assert!(phones_match(a, b), "{a} {b}");
+            assert_eq!(phone_key(a), phone_key(b), "{a} {b}");
+        }
+        assert_eq!(phone_key("123456"), None);
+        assert_ne!(phone_key("5147214711"), phone_key("5147214712"));
+    }
 }

@@ -549,7 +549,12 @@ impl<'a> Importer<'a> {
             digits,
             self.now
         ])?;
-        Ok((changed == 1).then(|| tx.last_insert_rowid()))
+        if changed != 1 {
+            return Ok(None);
+        }
+        let id = tx.last_insert_rowid();
+        super::duplicates::add_keys(tx, id, &super::duplicates::match_keys(&digits, email))?;
+        Ok(Some(id))
     }
 
     /// For a bulk load of customers into a base that has none yet: drops
@@ -569,7 +574,7 @@ impl<'a> Importer<'a> {
         let indexes: Vec<(String, String)> = {
             let mut st = self.tx.prepare(
                 "SELECT name, sql FROM sqlite_schema
-                 WHERE type = 'index' AND tbl_name = 'customers' AND name = 'customers_sort' AND sql IS NOT NULL",
+                 WHERE type = 'index' AND name IN ('customers_sort', 'customer_keys_key') AND sql IS NOT NULL",
             )?;
             st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?
         };

@@ -160,6 +160,9 @@ impl Repo {
         if now == from {
             for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(from as usize) {
                 tx.execute_batch(sql)?;
+                if i + 1 == schema::KEYS_MIGRATION {
+                    duplicates::fill_keys(&tx)?;
+                }
                 tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             }
             tx.pragma_update(None, "application_id", schema::APPLICATION_ID)?;

@@ -94,7 +94,7 @@ impl Repo {
             .collect::<rusqlite::Result<_>>()?;
 
         let mut st = conn.prepare_cached(
-            "SELECT id, owner, amount, status, closed_at FROM deals
+            "SELECT id, owner, amount, status, closed_at FROM deals INDEXED BY deals_won
              WHERE status = 'won' AND closed_at >= ?1 AND closed_at < ?2 ORDER BY id",
         )?;
         let deals = st
