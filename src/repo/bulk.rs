@@ -103,8 +103,6 @@ pub struct BulkLoad<'a> {
     deal: Statement<'a>,
     deal_move: Statement<'a>,
     reminder: Statement<'a>,
-    /// A customer's duplicate keys (`duplicates::match_keys`).
-    keys: Statement<'a>,
     /// Adds to a customer's `customer_money` row.
     money: Statement<'a>,
     /// The money of the transactions written since the last flush, all of
@@ -145,7 +143,6 @@ impl<'a> BulkLoad<'a> {
                      created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?,
-            keys: tx.prepare("INSERT OR IGNORE INTO customer_keys (customer_id, key) VALUES (?1, ?2)")?,
             money: tx.prepare(transactions::ADD_MONEY)?,
             money_run: None,
             counts: BulkCounts::default(),
@@ -193,9 +190,6 @@ impl<'a> BulkLoad<'a> {
             digits,
             ts(c.created_at)
         ])?;
-        for key in super::duplicates::match_keys(&digits, c.email) {
-            self.keys.execute(params![c.id, key])?;
-        }
         self.next_customer += 1;
         self.counts.customers += 1;
         Ok(())
@@ -368,6 +362,8 @@ impl Repo {
             load.flush_money()?;
             (out, load.counts)
         };
+        // The customers' duplicate keys, in one statement (the base was empty).
+        super::duplicates::add_new_customer_keys(&tx, 0)?;
         // SQLite sorts in memory up to the page cache's size before it
         // spills sorted runs to a temporary file.
         tx.pragma_update(None, "cache_size", INDEX_BUILD_CACHE_KIB)?;

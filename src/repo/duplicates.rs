@@ -94,6 +94,40 @@ pub(crate) fn add_keys(tx: &Transaction, customer_id: i64, keys: &BTreeSet<Strin
     Ok(())
 }
 
+/// Gives the customers with ids above `after` their keys, for new customers
+/// written in bulk without contacts (an import's, a generated base's): one
+/// statement computes in SQLite what [`match_keys`] gives for one phone and
+/// a plain ASCII email (no per-row round trip: a third of a
+/// 1,000,000-customer import's time otherwise); the rare others (several
+/// phones, an email with other characters) go through [`match_keys`].
+pub(crate) fn add_new_customer_keys(tx: &Transaction, after: i64) -> Result<()> {
+    // `core` is the phone without leading zeros; see `phone_key`.
+    tx.execute(
+        "INSERT OR IGNORE INTO customer_keys (customer_id, key)
+         SELECT id, CASE
+                    WHEN length(core) = 0 THEN 'p' || phone_digits
+                    WHEN length(core) >= 9 THEN 'p' || substr(core, -9)
+                    ELSE 'p' || core END
+         FROM (SELECT id, phone_digits, ltrim(phone_digits, '0') AS core FROM customers
+               WHERE id > ?1 AND length(phone_digits) >= 7 AND instr(phone_digits, ' ') = 0)
+         UNION ALL
+         SELECT id, 'e' || lower(trim(email, ' ')) FROM customers
+         WHERE id > ?1 AND trim(coalesce(email, ''), ' ') <> '' AND email NOT GLOB '*[^ -~]*'",
+        [after],
+    )?;
+    let mut st = tx.prepare(
+        "SELECT id, phone_digits, email FROM customers
+         WHERE id > ?1 AND ((length(phone_digits) >= 7 AND instr(phone_digits, ' ') > 0)
+                            OR email GLOB '*[^ -~]*')",
+    )?;
+    let mut rows = st.query([after])?;
+    while let Some(r) = rows.next()? {
+        let (id, digits, email): (i64, String, Option<String>) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        add_keys(tx, id, &match_keys(&digits, email.as_deref()))?;
+    }
+    Ok(())
+}
+
 /// Fills `customer_keys` for every customer of a base made before it
 /// existed (once, in the migration that creates it): one pass over the
 /// customers and one over the contacts, both in customer order.
@@ -632,6 +666,43 @@ mod tests {
         })
         .unwrap();
         assert_eq!(keys(&repo), written);
+    }
+
+    /// The one-statement keys of new customers are exactly [`match_keys`]'s.
+    #[test]
+    fn new_customers_keys_in_sql_are_the_rust_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut repo = Repo::open(&dir.path().join("k.db"), "test").unwrap();
+        let cases: &[(&str, Option<&str>)] = &[
+            ("15147214711", Some("Zoe@Example.COM")),
+            ("0033612345678", Some("  padded@example.org  ")),
+            ("0000000", None),
+            ("00001234567", Some("")),
+            ("1234567", Some("   ")),
+            ("123456", Some("ÜNÏCODE@exämple.de")),
+            ("", Some("tab\t@example.com")),
+            ("5147214711 0612345678", Some("two@phones.example")),
+            ("012345678", Some("ß@EXAMPLE.DE")),
+        ];
+        repo.write(|tx, _| {
+            for (i, (digits, email)) in cases.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO customers (id, kind, name, email, phone_digits, sort_key, search_text, created_at, updated_at)
+                     VALUES (?1, 'individual', 'x', ?2, ?3, 'x', 'x', 0, 0)",
+                    params![i as i64 + 1, email, digits],
+                )?;
+            }
+            add_new_customer_keys(tx, 0)
+        })
+        .unwrap();
+        let mut want = Vec::new();
+        for (i, (digits, email)) in cases.iter().enumerate() {
+            for k in match_keys(digits, *email) {
+                want.push((i as i64 + 1, k));
+            }
+        }
+        want.sort();
+        assert_eq!(keys(&repo), want);
     }
 
     #[test]

@@ -549,12 +549,7 @@ impl<'a> Importer<'a> {
             digits,
             self.now
         ])?;
-        if changed != 1 {
-            return Ok(None);
-        }
-        let id = tx.last_insert_rowid();
-        super::duplicates::add_keys(tx, id, &super::duplicates::match_keys(&digits, email))?;
-        Ok(Some(id))
+        Ok((changed == 1).then(|| tx.last_insert_rowid()))
     }
 
     /// For a bulk load of customers into a base that has none yet: drops
@@ -906,6 +901,8 @@ impl Repo {
             let r = f(&mut imp)?;
             imp.refresh_touched()?;
             if matches!(r.1, Finish::Commit(_)) {
+                // The new customers' duplicate keys, in one statement.
+                super::duplicates::add_new_customer_keys(imp.tx, imp.max_customer)?;
                 imp.rebuild_deferred()?;
                 imp.recount_money()?;
             }
