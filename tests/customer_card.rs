@@ -182,6 +182,21 @@ fn paging_the_timeline_loses_and_repeats_nothing() {
         })
         .sum();
     assert_eq!(total, (0..1_000).map(|i| 100 + i).sum::<i64>(), "every sale once");
+
+    // From the end upwards (the End key), page by page: the same entries.
+    let mut pages = Vec::new();
+    let mut before = Cursor::END;
+    loop {
+        let page = repo.timeline_newer(id, before, 89).unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.windows(2).all(|w| w[0].at >= w[1].at), "each page newest first");
+        before = page.first().unwrap().cursor;
+        pages.push(page);
+    }
+    let from_end: Vec<Cursor> = pages.into_iter().rev().flatten().map(|e| e.cursor).collect();
+    assert_eq!(from_end, seen.iter().map(|e| e.cursor).collect::<Vec<_>>());
 }
 
 #[test]

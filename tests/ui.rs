@@ -1401,3 +1401,56 @@ fn transactions_added_elsewhere_recompute_the_pyramid_in_the_background() {
     let screen = text(&draw(&mut app, 160, 48));
     assert!(screen.contains("Top"), "{screen}");
 }
+
+/// End on a long timeline reads the story's last page, not every page
+/// before it; scrolling up from there reads newer pages in, seamlessly, and
+/// Home goes back to the newest.
+#[test]
+fn the_end_of_a_long_timeline_then_scrolling_up_shows_every_entry_in_order() {
+    use chrono::Duration;
+    use rapport::domain::model::{Channel, CustomerKind, Direction, NewCustomer, NewInteraction, Outcome};
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    let t0 = common::days_ago(800);
+    let id = app
+        .repo
+        .batch(|b| {
+            let id = b.customer(&NewCustomer::named(CustomerKind::Enterprise, "Long Story AG"))?;
+            for i in 0..3_000 {
+                b.interaction(&NewInteraction {
+                    customer_id: id,
+                    channel: Channel::Call,
+                    direction: Direction::Inbound,
+                    summary: format!("call {i:04}"),
+                    outcome: Outcome::Resolved,
+                    occurred_at: t0 + Duration::minutes(i),
+                    duration_secs: None,
+                })?;
+            }
+            Ok(id)
+        })
+        .unwrap();
+    app.open_customer(id);
+    press(&mut app, KeyCode::Right);
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("call 2999"), "{screen}");
+    press(&mut app, KeyCode::End);
+    let screen = text(&draw(&mut app, 80, 24));
+    let calls = |s: &str| -> Vec<String> {
+        s.lines()
+            .filter(|l| l.contains("· resolved"))
+            .filter_map(|l| l.split("call ").last())
+            .map(|r| r.chars().take(4).collect())
+            .collect()
+    };
+    let shown = calls(&screen);
+    assert_eq!(shown.last().map(String::as_str), Some("0000"), "{screen}");
+    // Up through several pages: always consecutive calls, newest on top.
+    for _ in 0..12 {
+        press(&mut app, KeyCode::PageUp);
+        let shown: Vec<u32> = calls(&text(&draw(&mut app, 80, 24))).iter().map(|c| c.parse().unwrap()).collect();
+        assert!(!shown.is_empty() && shown.windows(2).all(|w| w[0] == w[1] + 1), "{shown:?}");
+    }
+    press(&mut app, KeyCode::Home);
+    assert!(text(&draw(&mut app, 80, 24)).contains("call 2999"));
+}

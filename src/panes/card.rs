@@ -47,7 +47,11 @@ const TABS: [Tab; 3] = [Tab::Overview, Tab::Timeline, Tab::Contacts];
 #[derive(Default)]
 struct Timeline {
     entries: Vec<Entry>,
+    /// Older entries than those read may be stored.
     more: bool,
+    /// Newer entries than those read may be stored: the window was read
+    /// from the story's end (End), and grows upwards as it is scrolled.
+    newer: bool,
     scroll: usize,
 }
 
@@ -56,7 +60,29 @@ impl Timeline {
     fn read(id: i64, at_least: usize, env: &Env) -> crate::repo::Result<Timeline> {
         let n = at_least.max(TIMELINE_PAGE);
         let entries = env.repo.timeline(id, Cursor::START, n)?;
-        Ok(Timeline { more: entries.len() >= n, entries, scroll: 0 })
+        Ok(Timeline { more: entries.len() >= n, entries, newer: false, scroll: 0 })
+    }
+
+    /// The oldest `at_least` entries (a page at least): the story's end.
+    fn read_end(id: i64, at_least: usize, env: &Env) -> crate::repo::Result<Timeline> {
+        let n = at_least.max(TIMELINE_PAGE);
+        let entries = env.repo.timeline_newer(id, Cursor::END, n)?;
+        Ok(Timeline { newer: entries.len() >= n, entries, more: false, scroll: 0 })
+    }
+
+    /// Reads newer entries in above those read (a window from the end),
+    /// until `need` entries are above the current top or the story's start
+    /// is in; the scroll position follows what it showed.
+    fn read_up(&mut self, id: i64, need: usize, env: &Env) -> crate::repo::Result<()> {
+        while self.newer && self.scroll < need {
+            let before = self.entries.first().map_or(Cursor::END, |e| e.cursor);
+            let mut next = env.repo.timeline_newer(id, before, TIMELINE_PAGE)?;
+            self.newer = next.len() >= TIMELINE_PAGE;
+            self.scroll += next.len();
+            next.append(&mut self.entries);
+            self.entries = next;
+        }
+        Ok(())
     }
 
     /// Reads on until `need` entries are in, or the story ends.
@@ -186,8 +212,9 @@ impl CardPane {
                     self.ledger = r.points_ledger(id, 5)?;
                 }
                 Tab::Timeline => {
-                    let (n, scroll) = self.timeline.as_ref().map_or((0, 0), |t| (t.entries.len(), t.scroll));
-                    let mut t = Timeline::read(id, n, env)?;
+                    let (n, scroll, from_end) =
+                        self.timeline.as_ref().map_or((0, 0, false), |t| (t.entries.len(), t.scroll, t.newer));
+                    let mut t = if from_end { Timeline::read_end(id, n, env)? } else { Timeline::read(id, n, env)? };
                     t.scroll = scroll.min(t.entries.len().saturating_sub(1));
                     self.timeline = Some(t);
                 }
@@ -344,14 +371,42 @@ impl CardPane {
         let Some(id) = self.customer_id() else { return Effect::Ignored };
         let page = self.body_height.saturating_sub(1).max(1) as usize;
         let Some(t) = &mut self.timeline else { return Effect::Ignored };
+        let up = match action {
+            Action::Up => 1,
+            Action::PageUp => page,
+            Action::Down | Action::PageDown => 0,
+            // The story's end: its oldest page, not every page before it.
+            Action::Last if t.more => {
+                match Timeline::read_end(id, 2 * page, env) {
+                    Ok(mut end) => {
+                        end.scroll = end.entries.len().saturating_sub(page);
+                        *t = end;
+                    }
+                    Err(e) => return Effect::Error(e.to_string()),
+                }
+                return Effect::None;
+            }
+            Action::First if t.newer => {
+                match Timeline::read(id, 0, env) {
+                    Ok(start) => *t = start,
+                    Err(e) => return Effect::Error(e.to_string()),
+                }
+                return Effect::None;
+            }
+            Action::First | Action::Last => 0,
+            _ => return Effect::Ignored,
+        };
+        // Read newer entries in above a window read from the end, so the
+        // target and a page above it are in.
+        if let Err(e) = t.read_up(id, up + page, env) {
+            return Effect::Error(e.to_string());
+        }
         let target = match action {
-            Action::Up => t.scroll.saturating_sub(1),
+            Action::Up | Action::PageUp => t.scroll.saturating_sub(up),
             Action::Down => t.scroll + 1,
-            Action::PageUp => t.scroll.saturating_sub(page),
             Action::PageDown => t.scroll + page,
             Action::First => 0,
-            Action::Last => usize::MAX,
-            _ => return Effect::Ignored,
+            _ => usize::MAX,
         };
         // Read on so the target and a page beyond it are in.
         let need = target.saturating_add(2 * page);
@@ -542,7 +597,10 @@ impl CardPane {
             }
         }
         let used: usize = spans.iter().map(|s| crate::domain::text::width(&s.content)).sum();
-        let hint = format!("   {}", ascii_arrows(ui.t(Txt::TabHint), th.ascii));
+        let hint = format!(
+            "   {}",
+            if th.ascii { super::widgets::ascii_arrows(ui.t(Txt::TabHint)) } else { ui.t(Txt::TabHint).to_string() }
+        );
         if used + crate::domain::text::width(&hint) <= w {
             spans.push(Span::styled(hint, th.dim()));
         }
@@ -568,7 +626,7 @@ impl CardPane {
             lines.push(Line::from(vec![
                 Span::styled(format!("{when}  "), th.dim()),
                 Span::styled(super::widgets::col(&kind, 16, th), style),
-                Span::raw(fit(&ascii_arrows(&text, th.ascii), w.saturating_sub(when.chars().count() + 18), th)),
+                Span::raw(fit(&text, w.saturating_sub(when.chars().count() + 18), th)),
             ]));
         }
         f.render_widget(Paragraph::new(lines), inner);
@@ -995,9 +1053,4 @@ fn timeline_text(e: &Event, ui: &Ui) -> (String, String, Style) {
             Style::default(),
         ),
     }
-}
-
-/// Arrows as ASCII (`->`, `<-`) when the terminal draws ASCII only.
-fn ascii_arrows(s: &str, ascii: bool) -> String {
-    if ascii { s.replace('→', "->").replace('←', "<-") } else { s.to_string() }
 }

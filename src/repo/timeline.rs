@@ -84,6 +84,9 @@ pub struct Cursor {
 impl Cursor {
     /// Before the newest entry: the first page.
     pub const START: Cursor = Cursor { at: i64::MAX, source: i64::MAX, id: i64::MAX };
+    /// After the oldest entry: [`Repo::timeline_newer`] from here gives the
+    /// oldest page.
+    pub const END: Cursor = Cursor { at: i64::MIN, source: i64::MIN, id: i64::MIN };
 }
 
 /// The sources, one branch each: (number, time column, SELECT of the
@@ -132,6 +135,22 @@ fn sql() -> String {
         })
         .collect();
     format!("{} ORDER BY at DESC, src DESC, id DESC LIMIT ?5", branches.join("\nUNION ALL\n"))
+}
+
+/// The mirror of [`sql`]: the `?5` entries just newer than the cursor
+/// (`?2`, `?3`, `?4`), oldest first.
+fn sql_newer() -> String {
+    let branches: Vec<String> = SOURCES
+        .iter()
+        .map(|(n, at, rest)| {
+            format!(
+                "SELECT * FROM (SELECT {at} AS at, {n} AS src, x.id AS id, {rest}
+                   AND {at} >= ?2 AND ({at} > ?2 OR ?3 < {n} OR (?3 = {n} AND x.id > ?4))
+                 ORDER BY at ASC, id ASC LIMIT ?5)"
+            )
+        })
+        .collect();
+    format!("{} ORDER BY at ASC, src ASC, id ASC LIMIT ?5", branches.join("\nUNION ALL\n"))
 }
 
 fn entry(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
@@ -183,5 +202,17 @@ impl Repo {
         let mut st = self.conn().prepare_cached(&sql())?;
         let rows = st.query_map(params![customer_id, after.at, after.source, after.id, limit as i64], entry)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Up to `limit` entries of the timeline just newer than `before`
+    /// (`Cursor::END` for the oldest ones), newest first like
+    /// [`Repo::timeline`]: for reading a long story from its end (the End
+    /// key) without reading all of it.
+    pub fn timeline_newer(&self, customer_id: i64, before: Cursor, limit: usize) -> Result<Vec<Entry>> {
+        let mut st = self.conn().prepare_cached(&sql_newer())?;
+        let rows = st.query_map(params![customer_id, before.at, before.source, before.id, limit as i64], entry)?;
+        let mut out: Vec<Entry> = rows.collect::<rusqlite::Result<_>>()?;
+        out.reverse();
+        Ok(out)
     }
 }
