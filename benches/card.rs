@@ -4,7 +4,7 @@
 //! - opening the card from the search list (Enter) to its first frame,
 //! - switching to the timeline tab to its first frame,
 //! - a keystroke in the timeline (line down/up, page down/up) to the next frame,
-//! - End (read to the oldest entry) and Home.
+//! - End (the story's oldest page) and Home.
 //!
 //! Budgets (PRODUCT.md §7): first frame ≤ 150 ms, keystroke → frame p99 ≤ 16 ms.
 //! Size: `RAPPORT_BENCH_TIMELINE` entries (default 100,000).
@@ -187,12 +187,12 @@ fn card(c: &mut Criterion) {
         rig.press(k)
     });
 
-    // End reads to the oldest entry; Home goes back to the top.
+    // End reads the story's oldest page; Home goes back to the top.
     let mut rig = Rig::on_list(&path);
     rig.press(KeyCode::Enter);
     rig.press(KeyCode::Right);
     let d = rig.press(KeyCode::End);
-    eprintln!("probe card/timeline_end (reads the whole story once): {d:.3?}");
+    eprintln!("probe card/timeline_end (the oldest page): {d:.3?}");
     common::bench_step(c, "card/timeline_home_end_after_read", 500, || {
         rig.press(KeyCode::Home) + rig.press(KeyCode::End)
     });
