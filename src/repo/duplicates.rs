@@ -97,28 +97,34 @@ pub(crate) fn add_keys(tx: &Transaction, customer_id: i64, keys: &BTreeSet<Strin
 /// Gives the customers with ids above `after` their keys, for new customers
 /// written in bulk without contacts (an import's, a generated base's): one
 /// statement computes in SQLite what [`match_keys`] gives for one phone and
-/// a plain ASCII email (no per-row round trip: a third of a
-/// 1,000,000-customer import's time otherwise); the rare others (several
-/// phones, an email with other characters) go through [`match_keys`].
+/// an ASCII email (no per-row round trip); the rare others (several phones,
+/// an email with other characters) go through [`match_keys`].
 pub(crate) fn add_new_customer_keys(tx: &Transaction, after: i64) -> Result<()> {
-    // `core` is the phone without leading zeros; see `phone_key`.
+    // The phones' keys (`core` is the phone without leading zeros; see
+    // `phone_key`), then the emails': an email is "plain" when it is all
+    // ASCII (as many bytes as characters), and then SQLite's `lower` and a
+    // trim of the six ASCII white-space characters are exactly
+    // `email_key`'s. Two plain statements: cheaper than one pass making
+    // two rows of each customer.
     tx.execute(
         "INSERT OR IGNORE INTO customer_keys (customer_id, key)
-         SELECT id, CASE
-                    WHEN length(core) = 0 THEN 'p' || phone_digits
-                    WHEN length(core) >= 9 THEN 'p' || substr(core, -9)
-                    ELSE 'p' || core END
+         SELECT id, CASE WHEN core = '' THEN 'p' || phone_digits
+                         WHEN length(core) >= 9 THEN 'p' || substr(core, -9)
+                         ELSE 'p' || core END
          FROM (SELECT id, phone_digits, ltrim(phone_digits, '0') AS core FROM customers
-               WHERE id > ?1 AND length(phone_digits) >= 7 AND instr(phone_digits, ' ') = 0)
-         UNION ALL
-         SELECT id, 'e' || lower(trim(email, ' ')) FROM customers
-         WHERE id > ?1 AND trim(coalesce(email, ''), ' ') <> '' AND email NOT GLOB '*[^ -~]*'",
+               WHERE id > ?1 AND length(phone_digits) >= 7 AND instr(phone_digits, ' ') = 0)",
+        [after],
+    )?;
+    tx.execute(
+        "INSERT OR IGNORE INTO customer_keys (customer_id, key)
+         SELECT id, 'e' || lower(trim(email, ' ' || char(9, 10, 11, 12, 13))) FROM customers
+         WHERE id > ?1 AND length(CAST(email AS BLOB)) = length(email)
+           AND trim(email, ' ' || char(9, 10, 11, 12, 13)) <> ''",
         [after],
     )?;
     let mut st = tx.prepare(
         "SELECT id, phone_digits, email FROM customers
-         WHERE id > ?1 AND ((length(phone_digits) >= 7 AND instr(phone_digits, ' ') > 0)
-                            OR email GLOB '*[^ -~]*')",
+         WHERE id > ?1 AND (instr(phone_digits, ' ') > 0 OR length(CAST(email AS BLOB)) <> length(email))",
     )?;
     let mut rows = st.query([after])?;
     while let Some(r) = rows.next()? {
@@ -683,6 +689,8 @@ mod tests {
             ("", Some("tab\t@example.com")),
             ("5147214711 0612345678", Some("two@phones.example")),
             ("012345678", Some("ß@EXAMPLE.DE")),
+            ("4915112345678", Some("\r\n Vertical\x0b@Tab.example\x0c\t ")),
+            ("0049151123456", Some("inner space@example.com")),
         ];
         repo.write(|tx, _| {
             for (i, (digits, email)) in cases.iter().enumerate() {
