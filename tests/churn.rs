@@ -185,3 +185,44 @@ fn win_back_lists_lost_customers_who_were_once_valuable_and_lists_filter_by_stag
     let listed = expected.iter().filter(|c| valuable.contains(&c.id)).count();
     assert_eq!(listed, win_back.len());
 }
+
+/// The app's daily job hands the pyramid it has just computed to the churn
+/// recompute instead of computing it again: the stored figures are the same
+/// as a recompute from scratch, customer by customer.
+#[test]
+fn the_daily_job_stores_the_same_churn_figures_as_a_recompute_from_scratch() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut repo = Repo::open(&dir.path().join("c.db"), "alice").unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    rapport::demo::generate(
+        &mut repo,
+        &rapport::demo::DemoOptions { customers: 400, ..rapport::demo::DemoOptions::new(today) },
+    )
+    .unwrap();
+    let config = Config::default();
+    let stored = |repo: &Repo| -> Vec<String> {
+        let mut ids = Vec::new();
+        repo.each_customer(|c| {
+            ids.push(c.id);
+            Ok::<_, rapport::repo::RepoError>(())
+        })
+        .unwrap();
+        ids.iter().map(|id| format!("{:?}", repo.churn_of(*id).ok())).collect()
+    };
+    rapport::services::pyramid::recompute(&mut repo, &config, today).unwrap();
+    let from_scratch = rapport::services::churn::recompute(&mut repo, &config, today).unwrap();
+    assert!(from_scratch.customers.iter().any(|c| c.at_risk) || from_scratch.fit.is_ok());
+    let want = stored(&repo);
+    // Blank the stored figures, so that only the second path can restore them.
+    {
+        let conn = rusqlite::Connection::open(repo.path()).unwrap();
+        conn.execute_batch(
+            "UPDATE customers SET p_alive = NULL, expected_purchases = NULL, lifecycle = NULL, churn_risk = 0",
+        )
+        .unwrap();
+    }
+    assert_ne!(stored(&repo), want);
+    let placed = rapport::services::pyramid::recompute(&mut repo, &config, today).unwrap();
+    rapport::services::churn::recompute_with(&mut repo, &config, today, &placed).unwrap();
+    assert_eq!(stored(&repo), want);
+}

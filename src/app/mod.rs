@@ -361,8 +361,8 @@ impl App {
             let result = Repo::open(&path, &agent)
                 .and_then(|mut repo| {
                     if recompute {
-                        crate::services::pyramid::recompute(&mut repo, &config, day)?;
-                        crate::services::churn::recompute(&mut repo, &config, day)?;
+                        let placed = crate::services::pyramid::recompute(&mut repo, &config, day)?;
+                        crate::services::churn::recompute_with(&mut repo, &config, day, &placed)?;
                     }
                     let raised = crate::services::care::run_rules(&mut repo, &config, now)?;
                     Ok(JobDone { recomputed: recompute.then_some(day), raised: raised.len() })

@@ -60,12 +60,20 @@ fn thresholds(config: &Config) -> LifecycleThresholds {
 
 /// Fits the model to the purchases up to `as_of` and scores everyone.
 pub fn compute(repo: &Repo, config: &Config, as_of: NaiveDate) -> Result<Churn> {
+    let placed = pyramid::compute(repo, &Params::from_config(config, as_of))?;
+    compute_with(repo, config, as_of, &placed)
+}
+
+/// As [`compute`], with the pyramid as of the same day already computed
+/// (the app's daily job has just done it: not a second pass over the
+/// transactions, nor a second copy of every customer in memory).
+pub fn compute_with(repo: &Repo, config: &Config, as_of: NaiveDate, placed: &pyramid::Pyramid) -> Result<Churn> {
+    let tiers: HashMap<i64, Tier> = placed.customers.iter().map(|c| (c.customer_id, c.tier)).collect();
     let days = repo.purchase_days(as_of)?;
     let summaries: Vec<(i64, Option<Rfm>)> = days.iter().map(|(id, d)| (*id, summarise(d, as_of, UNIT_DAYS))).collect();
     let data: Vec<Rfm> = summaries.iter().filter_map(|(_, r)| *r).collect();
     let fitted = fit(&data);
-    let placed = pyramid::compute(repo, &Params::from_config(config, as_of))?;
-    let tiers: HashMap<i64, Tier> = placed.customers.iter().map(|c| (c.customer_id, c.tier)).collect();
+    drop(data);
     let periods: HashMap<i64, (i64, i64)> = repo
         .pyramid_inputs(as_of, config.pyramid.window_days)?
         .into_iter()
@@ -111,6 +119,18 @@ pub fn compute(repo: &Repo, config: &Config, as_of: NaiveDate) -> Result<Churn> 
 /// Computes and stores every customer's figures and the fit.
 pub fn recompute(repo: &mut Repo, config: &Config, as_of: NaiveDate) -> Result<Churn> {
     let c = compute(repo, config, as_of)?;
+    store(repo, as_of, &c)?;
+    Ok(c)
+}
+
+/// As [`recompute`], with the pyramid as of the same day already computed
+/// (see [`compute_with`]); the figures are stored, not returned.
+pub fn recompute_with(repo: &mut Repo, config: &Config, as_of: NaiveDate, placed: &pyramid::Pyramid) -> Result<()> {
+    let c = compute_with(repo, config, as_of, placed)?;
+    store(repo, as_of, &c)
+}
+
+fn store(repo: &mut Repo, as_of: NaiveDate, c: &Churn) -> Result<()> {
     let rows: Vec<ChurnRow> = c
         .customers
         .iter()
@@ -128,6 +148,5 @@ pub fn recompute(repo: &mut Repo, config: &Config, as_of: NaiveDate) -> Result<C
         params: c.fit.as_ref().ok().map(|f| (f.params.r, f.params.alpha, f.params.a, f.params.b, f.log_likelihood)),
         message: c.fit.as_ref().err().map(|e| e.to_string()),
     };
-    repo.store_churn(&rows, &fit)?;
-    Ok(c)
+    repo.store_churn(&rows, &fit)
 }
