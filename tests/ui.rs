@@ -1454,3 +1454,33 @@ fn the_end_of_a_long_timeline_then_scrolling_up_shows_every_entry_in_order() {
     press(&mut app, KeyCode::Home);
     assert!(text(&draw(&mut app, 80, 24)).contains("call 2999"));
 }
+
+/// The next caller: `/` on an earlier query and a typed character start a
+/// new search (the old query is shown selected until then); a Backspace
+/// first edits the old query instead.
+#[test]
+fn a_new_search_replaces_the_last_callers_query_and_backspace_refines_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "zoë");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.view, View::Card);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.customers.query, "zoë");
+    // The next call.
+    press(&mut app, KeyCode::Char('/'));
+    let buf = draw(&mut app, 80, 24);
+    let row = (0..buf.area.width).find(|x| buf[(*x, 2)].symbol() == "z").expect("the query on screen");
+    assert!(buf[(row, 2)].modifier.contains(ratatui::style::Modifier::REVERSED), "the old query is shown selected");
+    type_text(&mut app, "山田");
+    assert_eq!(app.customers.query, "山田");
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("山田") && !screen.contains("Zoë"), "{screen}");
+    press(&mut app, KeyCode::Esc);
+    // Refining instead: Backspace edits the old query.
+    press(&mut app, KeyCode::Char('/'));
+    press(&mut app, KeyCode::Backspace);
+    type_text(&mut app, "中");
+    assert_eq!(app.customers.query, "山中");
+}

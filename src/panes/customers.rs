@@ -26,6 +26,10 @@ const COUNT_CAP: usize = 10_000;
 pub struct CustomersPane {
     pub query: String,
     pub typing: bool,
+    /// The search box was opened again on an earlier query: the next typed
+    /// character starts a new one (the next caller), a Backspace edits the
+    /// old one instead.
+    replace_on_type: bool,
     rows: Vec<CustomerRow>,
     window_start: usize,
     pub selected: usize,
@@ -127,7 +131,10 @@ impl CustomersPane {
             Action::PageDown => self.move_to(self.selected + page, env),
             Action::First => self.move_to(0, env),
             Action::Last => self.move_to(self.total.saturating_sub(1), env),
-            Action::Search => self.typing = true,
+            Action::Search if !self.typing => {
+                self.typing = true;
+                self.replace_on_type = !self.query.is_empty();
+            }
             Action::NewCustomer if !self.typing => return Effect::NewCustomer(None),
             Action::LifecycleFilter if !self.typing => {
                 // All, then each stage in turn, then all again.
@@ -172,6 +179,9 @@ impl CustomersPane {
 
     /// A character typed into the search box.
     pub fn type_char(&mut self, c: char, env: &mut Env) {
+        if std::mem::take(&mut self.replace_on_type) {
+            self.query.clear();
+        }
         self.query.push(c);
         self.selected = 0;
         self.top = 0;
@@ -179,6 +189,7 @@ impl CustomersPane {
     }
 
     pub fn backspace(&mut self, env: &mut Env) {
+        self.replace_on_type = false;
         self.query.pop();
         self.selected = 0;
         self.top = 0;
@@ -187,6 +198,7 @@ impl CustomersPane {
 
     /// Clears the query (ctrl-u while typing).
     pub fn clear_query(&mut self, env: &mut Env) {
+        self.replace_on_type = false;
         self.query.clear();
         self.selected = 0;
         self.top = 0;
@@ -204,11 +216,15 @@ impl CustomersPane {
         let caret = if self.typing { "_" } else { "" };
         let hint = if self.query.is_empty() && !self.typing {
             let keys = ui.keymap.keys_for(Context::Customers, Action::Search).join("/");
-            Span::styled(format!("{}  ({keys})", ui.t(Txt::SearchHint)), th.dim())
+            Line::from(Span::styled(format!("{}  ({keys})", ui.t(Txt::SearchHint)), th.dim()))
         } else {
-            Span::raw(format!("{}{caret}", super::widgets::clean(&self.query, th)))
+            // An earlier query that the next character replaces is shown
+            // selected, as a text field shows selected text.
+            let style =
+                if self.replace_on_type && self.typing { th.selected() } else { ratatui::style::Style::default() };
+            Line::from(vec![Span::styled(super::widgets::clean(&self.query, th), style), Span::raw(caret.to_string())])
         };
-        let search = Paragraph::new(Line::from(hint)).block(block(ui.t(Txt::SearchLabel), th, self.typing));
+        let search = Paragraph::new(hint).block(block(ui.t(Txt::SearchLabel), th, self.typing));
         f.render_widget(search, search_area);
 
         let count = if self.total > COUNT_CAP { format!("{COUNT_CAP}+") } else { self.total.to_string() };
