@@ -597,10 +597,7 @@ impl CardPane {
             }
         }
         let used: usize = spans.iter().map(|s| crate::domain::text::width(&s.content)).sum();
-        let hint = format!(
-            "   {}",
-            if th.ascii { super::widgets::ascii_arrows(ui.t(Txt::TabHint)) } else { ui.t(Txt::TabHint).to_string() }
-        );
+        let hint = format!("   {}", super::widgets::clean(ui.t(Txt::TabHint), th));
         if used + crate::domain::text::width(&hint) <= w {
             spans.push(Span::styled(hint, th.dim()));
         }

@@ -553,15 +553,16 @@ impl<'a> Importer<'a> {
     }
 
     /// For a bulk load of customers into a base that has none yet: drops
-    /// the customers' sort index (name order: rows arrive in random order
-    /// of it, so keeping it up to date row by row costs a random b-tree
-    /// descent and page split per row), which the import then builds again
+    /// the customers' sort index and the duplicate keys' index (rows arrive
+    /// in random order of both, so keeping them up to date row by row costs
+    /// a random b-tree descent and page split per row), which the import
+    /// then builds again
     /// in one sorted pass just before it commits. It all happens inside the
     /// import's transaction: other agents see the index all along, and an
     /// import that fails or is rolled back (or a crash) leaves it as it was.
     /// Does nothing if the base has customers (an import into it looks
     /// customers up by name, which needs the index). Returns whether the
-    /// index was dropped.
+    /// indexes were dropped.
     pub fn defer_customer_indexes(&mut self) -> Result<bool> {
         if self.max_customer != 0 || !self.deferred.is_empty() {
             return Ok(false);

@@ -123,34 +123,23 @@ const SOURCES: &[(i64, &str, &str)] = &[
     (6, "x.created_at", "x.text, x.agent, x.status, NULL, NULL, x.due_at FROM promises x WHERE x.customer_id = ?1"),
 ];
 
-fn sql() -> String {
+/// The union over every source of the `?5` entries next to the cursor
+/// (`?2`, `?3`, `?4`): older than it, newest first; or (`newer`) newer
+/// than it, oldest first.
+fn sql(newer: bool) -> String {
+    let (cmp, strict, order) = if newer { (">=", ">", "ASC") } else { ("<=", "<", "DESC") };
+    let (src_cmp, id_cmp) = if newer { ("<", ">") } else { (">", "<") };
     let branches: Vec<String> = SOURCES
         .iter()
         .map(|(n, at, rest)| {
             format!(
                 "SELECT * FROM (SELECT {at} AS at, {n} AS src, x.id AS id, {rest}
-                   AND {at} <= ?2 AND ({at} < ?2 OR ?3 > {n} OR (?3 = {n} AND x.id < ?4))
-                 ORDER BY at DESC, id DESC LIMIT ?5)"
+                   AND {at} {cmp} ?2 AND ({at} {strict} ?2 OR ?3 {src_cmp} {n} OR (?3 = {n} AND x.id {id_cmp} ?4))
+                 ORDER BY at {order}, id {order} LIMIT ?5)"
             )
         })
         .collect();
-    format!("{} ORDER BY at DESC, src DESC, id DESC LIMIT ?5", branches.join("\nUNION ALL\n"))
-}
-
-/// The mirror of [`sql`]: the `?5` entries just newer than the cursor
-/// (`?2`, `?3`, `?4`), oldest first.
-fn sql_newer() -> String {
-    let branches: Vec<String> = SOURCES
-        .iter()
-        .map(|(n, at, rest)| {
-            format!(
-                "SELECT * FROM (SELECT {at} AS at, {n} AS src, x.id AS id, {rest}
-                   AND {at} >= ?2 AND ({at} > ?2 OR ?3 < {n} OR (?3 = {n} AND x.id > ?4))
-                 ORDER BY at ASC, id ASC LIMIT ?5)"
-            )
-        })
-        .collect();
-    format!("{} ORDER BY at ASC, src ASC, id ASC LIMIT ?5", branches.join("\nUNION ALL\n"))
+    format!("{} ORDER BY at {order}, src {order}, id {order} LIMIT ?5", branches.join("\nUNION ALL\n"))
 }
 
 fn entry(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
@@ -199,7 +188,7 @@ impl Repo {
     /// Up to `limit` entries of customer `customer_id`'s timeline older than
     /// `after` (`Cursor::START` for the newest), newest first.
     pub fn timeline(&self, customer_id: i64, after: Cursor, limit: usize) -> Result<Vec<Entry>> {
-        let mut st = self.conn().prepare_cached(&sql())?;
+        let mut st = self.conn().prepare_cached(&sql(false))?;
         let rows = st.query_map(params![customer_id, after.at, after.source, after.id, limit as i64], entry)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -209,7 +198,7 @@ impl Repo {
     /// [`Repo::timeline`]: for reading a long story from its end (the End
     /// key) without reading all of it.
     pub fn timeline_newer(&self, customer_id: i64, before: Cursor, limit: usize) -> Result<Vec<Entry>> {
-        let mut st = self.conn().prepare_cached(&sql_newer())?;
+        let mut st = self.conn().prepare_cached(&sql(true))?;
         let rows = st.query_map(params![customer_id, before.at, before.source, before.id, limit as i64], entry)?;
         let mut out: Vec<Entry> = rows.collect::<rusqlite::Result<_>>()?;
         out.reverse();
