@@ -124,6 +124,19 @@ fn owned(path: &Path, customer: i64) -> BTreeMap<String, i64> {
         .collect()
 }
 
+/// A customer's duplicate keys: its own two on its row and its contacts'.
+fn key_count(path: &Path, customer: i64) -> i64 {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.query_row(
+        "SELECT (phone_key IS NOT NULL) + (email_key IS NOT NULL)
+                + (SELECT count(*) FROM customer_keys WHERE customer_id = ?1)
+         FROM customers WHERE id = ?1",
+        [customer],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
 fn ledger_len(repo: &Repo, id: i64) -> usize {
     repo.points_ledger(id, usize::MAX).unwrap().len()
 }
@@ -431,6 +444,7 @@ fn merge_moves_every_record_and_loses_none() {
     let (keep, gone) = two_full_customers(&mut repo, &path);
     let before = counts(&path);
     let keep_before = owned(&path, keep);
+    let keep_keys_before = key_count(&path, keep);
     let gone_before = owned(&path, gone);
     for table in [
         "contacts",
@@ -469,9 +483,10 @@ fn merge_moves_every_record_and_loses_none() {
     let keep_after = owned(&path, keep);
     for (table, n) in owned(&path, gone) {
         if table == "customer_keys" {
-            // Keep now has gone's contacts, so their keys too; gone,
-            // archived, keeps its own; neither is anyone's duplicate now.
-            assert!(keep_after[&table] > keep_before[&table], "{keep_after:?}");
+            // Keep now has gone's email (its own was empty), so that key
+            // too; gone, archived, keeps its own; neither is anyone's
+            // duplicate now.
+            assert!(key_count(&path, keep) > keep_keys_before, "{keep_after:?}");
             assert_eq!(repo.duplicates_of(keep).unwrap(), Vec::<i64>::new());
             continue;
         }
@@ -731,6 +746,49 @@ fn the_card_flag_finds_exactly_the_customers_the_full_scan_links() {
     )
     .unwrap();
     check(&repo, "demo");
+
+    // The same base as schema 8 left it (every key in `customer_keys`, no
+    // key columns): opening it migrates to the own-key columns with the
+    // same keys and the same flags.
+    let all_keys = |conn: &rusqlite::Connection| -> Vec<(i64, String)> {
+        conn.prepare(
+            "SELECT id, phone_key FROM customers WHERE phone_key IS NOT NULL
+             UNION SELECT id, email_key FROM customers WHERE email_key IS NOT NULL
+             UNION SELECT customer_id, key FROM customer_keys ORDER BY 1, 2",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+    };
+    drop(repo);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let keys_before = all_keys(&conn);
+    conn.execute_batch(
+        "INSERT OR IGNORE INTO customer_keys (customer_id, key)
+             SELECT id, phone_key FROM customers WHERE phone_key IS NOT NULL
+             UNION SELECT id, email_key FROM customers WHERE email_key IS NOT NULL;
+         DROP INDEX customers_phone_key; DROP INDEX customers_email_key;
+         ALTER TABLE customers DROP COLUMN phone_key; ALTER TABLE customers DROP COLUMN email_key;
+         PRAGMA user_version = 8;",
+    )
+    .unwrap();
+    drop(conn);
+    let repo = Repo::open(&path, "alice").unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    assert_eq!(all_keys(&conn), keys_before);
+    let own_in_table: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM customer_keys k JOIN customers c ON c.id = k.customer_id
+             WHERE k.key IN (c.phone_key, c.email_key)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(own_in_table, 0, "own keys left in customer_keys after the migration");
+    check(&repo, "demo migrated from schema 8");
+    let mut repo = repo;
 
     // An import: one new customer with a demo customer's phone in another
     // format, one with a demo customer's email in capitals.

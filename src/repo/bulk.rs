@@ -92,7 +92,8 @@ const DEFERRED_INDEXES: &[&str] = &[
     "transactions_window_sales",
     "transactions_window_costs",
     "reminders_due",
-    "customer_keys_key",
+    "customers_phone_key",
+    "customers_email_key",
 ];
 
 /// One bulk load in progress, inside its transaction; see [`Repo::bulk_load`].
@@ -121,8 +122,9 @@ impl<'a> BulkLoad<'a> {
             tx,
             customer: tx.prepare(
                 "INSERT INTO customers (id, external_id, kind, name, company, email, phone, city, country, owner,
-                     credit_limit, vip_level, sort_key, search_text, phone_digits, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)",
+                     credit_limit, vip_level, sort_key, search_text, phone_digits, phone_key, email_key, created_at,
+                     updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)",
             )?,
             transaction: tx.prepare(
                 "INSERT INTO transactions (customer_id, kind, amount, occurred_at, created_at, updated_at)
@@ -172,6 +174,7 @@ impl<'a> BulkLoad<'a> {
         }
         let search_text = fold_clean(&sanitize(&self.search));
         let digits = phone_digits(c.phone.unwrap_or(""));
+        let (phone_key, email_key) = super::duplicates::own_keys(&digits, c.email);
         self.customer.execute(params![
             c.id,
             c.external_id,
@@ -188,6 +191,8 @@ impl<'a> BulkLoad<'a> {
             sort_key,
             search_text,
             digits,
+            phone_key,
+            email_key,
             ts(c.created_at)
         ])?;
         self.next_customer += 1;
@@ -362,8 +367,6 @@ impl Repo {
             load.flush_money()?;
             (out, load.counts)
         };
-        // The customers' duplicate keys, in one statement (the base was empty).
-        super::duplicates::add_new_customer_keys(&tx, 0)?;
         // SQLite sorts in memory up to the page cache's size before it
         // spills sorted runs to a temporary file.
         tx.pragma_update(None, "cache_size", INDEX_BUILD_CACHE_KIB)?;
@@ -407,11 +410,16 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    fn columns(repo: &Repo, id: i64) -> (String, String, String) {
+    /// The search columns and the own duplicate keys.
+    type Columns = (String, String, String, Option<String>, Option<String>);
+
+    fn columns(repo: &Repo, id: i64) -> Columns {
         repo.conn()
-            .query_row("SELECT sort_key, search_text, phone_digits FROM customers WHERE id = ?1", [id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
+            .query_row(
+                "SELECT sort_key, search_text, phone_digits, phone_key, email_key FROM customers WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
             .unwrap()
     }
 

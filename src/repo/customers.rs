@@ -71,6 +71,7 @@ pub(crate) fn refresh_search(tx: &Transaction, id: i64) -> Result<()> {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?;
     let mut emails: Vec<String> = email.iter().cloned().collect();
+    let has_email = email.is_some();
     let mut text = vec![name.clone(), company.unwrap_or_default(), email.unwrap_or_default()];
     let mut phones = vec![phone_digits(&phone.unwrap_or_default())];
     let mut st =
@@ -86,11 +87,15 @@ pub(crate) fn refresh_search(tx: &Transaction, id: i64) -> Result<()> {
         phones.push(phone_digits(&p.unwrap_or_default()));
     }
     let search_text = fold(&sanitize(&text.into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" | ")));
-    let phone_text = phones.into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
-    tx.prepare_cached("UPDATE customers SET sort_key = ?2, search_text = ?3, phone_digits = ?4 WHERE id = ?1")?
-        .execute(params![id, fold(sanitize(&name).trim()), search_text, phone_text])?;
+    let own = super::duplicates::own_keys(&phones[0], emails.first().filter(|_| has_email).map(String::as_str));
+    let phone_text = phones.iter().filter(|s| !s.is_empty()).map(String::as_str).collect::<Vec<_>>().join(" ");
+    tx.prepare_cached(
+        "UPDATE customers SET sort_key = ?2, search_text = ?3, phone_digits = ?4, phone_key = ?5, email_key = ?6
+         WHERE id = ?1",
+    )?
+    .execute(params![id, fold(sanitize(&name).trim()), search_text, phone_text, own.0, own.1])?;
     let keys = super::duplicates::match_keys(&phone_text, emails.iter().map(String::as_str));
-    super::duplicates::write_keys(tx, id, &keys)
+    super::duplicates::write_keys(tx, id, &own, &keys)
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.

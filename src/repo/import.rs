@@ -516,6 +516,7 @@ impl<'a> Importer<'a> {
         let (company, email, phone) = (text(&r.company), text(&r.email), text(&r.phone));
         let name = r.name.trim();
         let (sort, search, digits) = new_customer_search(name, company, email, phone);
+        let (phone_key, email_key) = super::duplicates::own_keys(&digits, email);
         let tx: &'a Transaction<'a> = self.tx;
         let st = match &mut self.insert_customer {
             Some(st) => st,
@@ -524,8 +525,9 @@ impl<'a> Importer<'a> {
                 // unlike an aborting insert, needs no statement journal).
                 "INSERT OR IGNORE INTO customers (external_id, kind, name, company, email, phone, city, country,
                      owner, status, tier_pin, credit_limit, on_hold, vip_level, note, sort_key, search_text,
-                     phone_digits, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19)",
+                     phone_digits, phone_key, email_key, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+                         ?21, ?21)",
             )?),
         };
         let changed = st.execute(params![
@@ -547,14 +549,16 @@ impl<'a> Importer<'a> {
             sort,
             search,
             digits,
+            phone_key,
+            email_key,
             self.now
         ])?;
         Ok((changed == 1).then(|| tx.last_insert_rowid()))
     }
 
     /// For a bulk load of customers into a base that has none yet: drops
-    /// the customers' sort index and the duplicate keys' index (rows arrive
-    /// in random order of both, so keeping them up to date row by row costs
+    /// the customers' sort index and the indexes of their own duplicate
+    /// keys (rows arrive in random order of all three, so keeping them up to date row by row costs
     /// a random b-tree descent and page split per row), which the import
     /// then builds again
     /// in one sorted pass just before it commits. It all happens inside the
@@ -570,7 +574,7 @@ impl<'a> Importer<'a> {
         let indexes: Vec<(String, String)> = {
             let mut st = self.tx.prepare(
                 "SELECT name, sql FROM sqlite_schema
-                 WHERE type = 'index' AND name IN ('customers_sort', 'customer_keys_key') AND sql IS NOT NULL",
+                 WHERE type = 'index' AND name IN ('customers_sort', 'customers_phone_key', 'customers_email_key') AND sql IS NOT NULL",
             )?;
             st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?
         };
@@ -902,8 +906,6 @@ impl Repo {
             let r = f(&mut imp)?;
             imp.refresh_touched()?;
             if matches!(r.1, Finish::Commit(_)) {
-                // The new customers' duplicate keys, in one statement.
-                super::duplicates::add_new_customer_keys(imp.tx, imp.max_customer)?;
                 imp.rebuild_deferred()?;
                 imp.recount_money()?;
             }
@@ -932,11 +934,16 @@ impl Repo {
 mod tests {
     use super::*;
 
-    fn search_columns(repo: &Repo, id: i64) -> (String, String, String) {
+    /// The search columns and the own duplicate keys.
+    type Columns = (String, String, String, Option<String>, Option<String>);
+
+    fn search_columns(repo: &Repo, id: i64) -> Columns {
         repo.conn()
-            .query_row("SELECT sort_key, search_text, phone_digits FROM customers WHERE id = ?1", [id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
+            .query_row(
+                "SELECT sort_key, search_text, phone_digits, phone_key, email_key FROM customers WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
             .unwrap()
     }
 

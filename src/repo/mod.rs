@@ -162,6 +162,7 @@ impl Repo {
                 tx.execute_batch(sql)?;
                 if i + 1 == schema::KEYS_MIGRATION {
                     duplicates::fill_keys(&tx)?;
+                    tx.execute_batch(schema::KEYS_INDEXES)?;
                 }
                 tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             }
