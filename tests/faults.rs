@@ -31,12 +31,17 @@ struct Sandbox {
 impl Sandbox {
     /// A base with [`BEFORE`] customers.
     fn new() -> Sandbox {
+        Sandbox::with(BEFORE)
+    }
+
+    /// A base with `before` customers.
+    fn with(before: i64) -> Sandbox {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("config");
         std::fs::create_dir(&config).unwrap();
         let db = dir.path().join("base.db");
         let mut repo = Repo::open(&db, "setup").unwrap();
-        for i in 0..BEFORE {
+        for i in 0..before {
             let mut c = NewCustomer::named(CustomerKind::Individual, &format!("Existing customer {i}"));
             c.external_id = Some(format!("e{i}"));
             repo.create_customer(&c).unwrap();
@@ -89,7 +94,25 @@ fn imports(repo: &Repo) -> usize {
 
 #[test]
 fn an_import_killed_midway_leaves_a_sound_base_without_any_of_it() {
-    let s = Sandbox::new();
+    killed_midway(BEFORE);
+}
+
+/// The same into an empty base: the first load, which writes through a
+/// rollback journal instead of the WAL (`Repo::import`). The killed process
+/// leaves its journal behind; the next open rolls it back and returns the
+/// base to WAL.
+#[test]
+fn a_first_load_killed_midway_leaves_an_empty_sound_base_in_wal() {
+    let s = killed_midway(0);
+    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    assert_eq!(mode, "wal");
+}
+
+/// Kills an import into a base of `before` customers midway, checks that
+/// none of it stayed, then runs it to the end.
+fn killed_midway(before: i64) -> Sandbox {
+    let s = Sandbox::with(before);
     let csv = s.dir.path().join("big.csv");
     big_csv(&csv);
 
@@ -116,9 +139,9 @@ fn an_import_killed_midway_leaves_a_sound_base_without_any_of_it() {
     assert!(!import.screen().contains("added"), "the import never said it was done: {}", import.screen());
 
     // The base is sound and holds none of it: one transaction, all or nothing.
-    s.check(BEFORE);
+    s.check(before);
     let repo = Repo::open(&s.db, "reader").unwrap();
-    assert_eq!(repo.customer_count().unwrap(), BEFORE);
+    assert_eq!(repo.customer_count().unwrap(), before);
     assert_eq!(imports(&repo), 0, "no import summary without the import");
     repo.integrity_check().unwrap();
     drop(repo);
@@ -127,9 +150,11 @@ fn an_import_killed_midway_leaves_a_sound_base_without_any_of_it() {
     let out = s.rapport(&["--user", "loader", "import", "customers", csv_arg]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("{ROWS} added, 0 updated")));
-    s.check(BEFORE + ROWS as i64);
+    s.check(before + ROWS as i64);
     let repo = Repo::open(&s.db, "reader").unwrap();
     assert_eq!(imports(&repo), 1);
+    drop(repo);
+    s
 }
 
 /// Set in the child that writes the burst: the base it writes to.

@@ -771,6 +771,8 @@ fn the_card_flag_finds_exactly_the_customers_the_full_scan_links() {
              UNION SELECT id, email_key FROM customers WHERE email_key IS NOT NULL;
          DROP INDEX customers_phone_key; DROP INDEX customers_email_key;
          ALTER TABLE customers DROP COLUMN phone_key; ALTER TABLE customers DROP COLUMN email_key;
+         DROP INDEX customers_band; CREATE INDEX customers_tier ON customers (tier, contribution);
+         DROP INDEX customers_lifecycle; CREATE INDEX customers_lifecycle ON customers (lifecycle);
          PRAGMA user_version = 8;",
     )
     .unwrap();

@@ -163,6 +163,22 @@ pub(crate) fn fill_keys(tx: &Transaction) -> Result<()> {
     Ok(())
 }
 
+/// The active customers sharing one of a customer's keys (`?1`): a few
+/// index lookups per key. CROSS JOIN keeps the customer's few keys the
+/// outer loop (the planner would otherwise scan every active customer for
+/// the email and contact parts).
+const DUPLICATE_CANDIDATES: &str = "WITH mine(key) AS (
+                 SELECT phone_key FROM customers WHERE id = ?1 AND phone_key IS NOT NULL
+                 UNION SELECT email_key FROM customers WHERE id = ?1 AND email_key IS NOT NULL
+                 UNION SELECT key FROM customer_keys WHERE customer_id = ?1)
+             SELECT c.id FROM mine CROSS JOIN customers c ON c.phone_key = mine.key
+             WHERE c.id <> ?1 AND c.status = 'active'
+             UNION SELECT c.id FROM mine CROSS JOIN customers c ON c.email_key = mine.key
+             WHERE c.id <> ?1 AND c.status = 'active'
+             UNION SELECT c.id FROM mine CROSS JOIN customer_keys o ON o.key = mine.key
+                   CROSS JOIN customers c ON c.id = o.customer_id
+             WHERE c.id <> ?1 AND c.status = 'active'";
+
 /// What the customers of a group share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -451,23 +467,9 @@ impl Repo {
         // Candidates: the active customers sharing one of our keys (an
         // index lookup per key), then checked properly below.
         // Our keys are our row's two and our contacts' (see `own_keys`);
-        // each is looked up in the same three places. CROSS JOIN keeps our
-        // few keys the outer loop (the planner would otherwise scan every
-        // active customer for the email and contact parts).
+        // each is looked up in the same three places.
         let mut candidates: BTreeSet<i64> = BTreeSet::new();
-        let mut st = conn.prepare_cached(
-            "WITH mine(key) AS (
-                 SELECT phone_key FROM customers WHERE id = ?1 AND phone_key IS NOT NULL
-                 UNION SELECT email_key FROM customers WHERE id = ?1 AND email_key IS NOT NULL
-                 UNION SELECT key FROM customer_keys WHERE customer_id = ?1)
-             SELECT c.id FROM mine CROSS JOIN customers c ON c.phone_key = mine.key
-             WHERE c.id <> ?1 AND c.status = 'active'
-             UNION SELECT c.id FROM mine CROSS JOIN customers c ON c.email_key = mine.key
-             WHERE c.id <> ?1 AND c.status = 'active'
-             UNION SELECT c.id FROM mine CROSS JOIN customer_keys o ON o.key = mine.key
-                   CROSS JOIN customers c ON c.id = o.customer_id
-             WHERE c.id <> ?1 AND c.status = 'active'",
-        )?;
+        let mut st = conn.prepare_cached(DUPLICATE_CANDIDATES)?;
         for id in st.query_map([customer_id], |r| r.get::<_, i64>(0))? {
             candidates.insert(id?);
         }
@@ -738,6 +740,25 @@ mod tests {
             let from_row: BTreeSet<String> = [own.0, own.1].into_iter().flatten().collect();
             assert_eq!(from_row, match_keys(digits, *email), "{digits:?} {email:?}");
         }
+    }
+
+    /// The card's flag reads indexes only: no scan of the customers.
+    #[test]
+    fn duplicate_candidates_are_index_lookups() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repo::open(&dir.path().join("k.db"), "test").unwrap();
+        let plan: Vec<String> = repo
+            .conn()
+            .prepare(&format!("EXPLAIN QUERY PLAN {DUPLICATE_CANDIDATES}"))
+            .unwrap()
+            .query_map([1], |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        for index in ["customers_phone_key", "customers_email_key", "customer_keys_key"] {
+            assert!(plan.iter().any(|p| p.contains(&format!("INDEX {index} "))), "{index}: {plan:?}");
+        }
+        assert!(!plan.iter().any(|p| p.starts_with("SCAN c") || p.contains("customers_sort")), "{plan:?}");
     }
 
     #[test]

@@ -45,11 +45,22 @@ CREATE INDEX customer_keys_key ON customer_keys (key, customer_id);
 /// and sorting them into their index. `customer_keys` keeps the keys of
 /// customers' contacts. Every customer's keys are written again by
 /// `duplicates::fill_keys` right after this migration, and
-/// [`KEYS_INDEXES`] built after that.
+/// [`KEYS_INDEXES`] built after that. The lifecycle index holds only the
+/// customers the churn job has scored (it is read by stage): a new customer
+/// costs it nothing (a bulk load kept 1,000,000 NULL entries up to date).
+/// `customers_tier` served no query: a band's list filters on the tier in
+/// force (the pin, else the computed tier) and sorts by contribution, which
+/// SQLite did by sorting the whole band on every window read (a million
+/// customers' base has bands of hundreds of thousands); `customers_band`
+/// holds exactly that order.
 const MIGRATION_9: &str = r#"
 ALTER TABLE customers ADD COLUMN phone_key TEXT;
 ALTER TABLE customers ADD COLUMN email_key TEXT;
 DELETE FROM customer_keys;
+DROP INDEX customers_lifecycle;
+CREATE INDEX customers_lifecycle ON customers (lifecycle) WHERE lifecycle IS NOT NULL;
+DROP INDEX customers_tier;
+CREATE INDEX customers_band ON customers (status, coalesce(tier_pin, tier), contribution DESC, id);
 "#;
 
 /// The indexes of the customers' own keys, built once the migration's fill
