@@ -269,6 +269,31 @@ fn check_does_not_create_a_missing_base() {
     assert!(!out.status.success(), "check said a missing base is fine: {}", String::from_utf8_lossy(&out.stdout));
 }
 
+/// The terminal really goes away (its master side closed, as when an SSH
+/// connection drops), not just a signal sent: the program must still leave
+/// promptly, keep the half-typed call as a draft, and not spin on a
+/// terminal that reads as ended forever (crossterm's reader does that:
+/// crossterm-rs/crossterm#793).
+#[test]
+fn a_terminal_that_goes_away_ends_the_program_and_keeps_the_draft() {
+    let s = Sandbox::with_demo();
+    let mut app = s.open(&[]);
+    open_yamada(&mut app);
+    app.send("l");
+    app.wait_for_text(&["Log interaction", "Summary"]);
+    app.send("The line went dead on 配送");
+    app.wait_for_text(&["The line went dead on 配送_"]);
+    app.hang_up();
+    let status = app.wait_exit_within(SIGNAL_EXIT);
+    assert!(!status.success(), "{status:?}");
+    let mut app = s.open(&[]);
+    app.wait_for_text(&["Log interaction", "The line went dead on 配送", "finish it or esc"]);
+    app.send("\x1b");
+    app.wait_for("the form closed", |scr| !scr.contents().contains("Log interaction"));
+    app.send("q");
+    assert!(app.wait_exit().success());
+}
+
 #[test]
 fn a_half_typed_call_survives_a_dropped_connection_as_a_draft() {
     let s = Sandbox::with_demo();

@@ -706,6 +706,12 @@ impl App {
         }
     }
 
+    /// Whether a form asked for the external editor (the loop stops
+    /// handling keys until it has run).
+    pub fn has_editor_request(&self) -> bool {
+        self.editor_request.is_some()
+    }
+
     /// The text a form asked to have written in the external editor, once.
     pub fn take_editor_request(&mut self) -> Option<String> {
         self.editor_request.take()

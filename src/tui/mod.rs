@@ -2,6 +2,7 @@
 //! event loop that draws only when something changed.
 
 mod editor;
+mod input;
 pub mod lean_backend;
 mod signals;
 mod terminal;
@@ -9,7 +10,9 @@ mod terminal;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{self, Event};
+use crossterm::event::Event;
+
+use input::{Input, Next};
 
 use crate::app::App;
 pub use signals::Signals;
@@ -36,7 +39,8 @@ pub fn run(app: &mut App) -> anyhow::Result<Exit> {
     let signals = Signals::install()?;
     install_panic_hook();
     let mut guard = TerminalGuard::enter()?;
-    let exit = event_loop(app, &mut guard, &signals);
+    let input = Input::start()?;
+    let exit = event_loop(app, &mut guard, &signals, &input);
     match exit {
         Ok(Exit::HungUp) => guard.abandon(),
         _ => guard.restore(),
@@ -44,7 +48,7 @@ pub fn run(app: &mut App) -> anyhow::Result<Exit> {
     exit
 }
 
-fn event_loop(app: &mut App, guard: &mut TerminalGuard, signals: &Signals) -> anyhow::Result<Exit> {
+fn event_loop(app: &mut App, guard: &mut TerminalGuard, signals: &Signals, input: &Input) -> anyhow::Result<Exit> {
     let mut dirty = true;
     let mut last_poll = Instant::now();
     loop {
@@ -60,23 +64,33 @@ fn event_loop(app: &mut App, guard: &mut TerminalGuard, signals: &Signals) -> an
             }
             dirty = false;
         }
-        match event::poll(TICK) {
-            Ok(true) => match event::read() {
-                Ok(Event::Key(k)) => dirty |= app.on_key(k),
-                Ok(Event::Resize(..)) => {
+        // Every event already read, then the next frame: a paste or
+        // held-down key is drawn once, not once per key.
+        let mut next = input.next(TICK);
+        loop {
+            match next {
+                Next::Event(Event::Key(k)) => dirty |= app.on_key(k),
+                Next::Event(Event::Resize(..)) => {
                     guard.autoresize()?;
                     dirty = true;
                 }
-                Ok(_) => {}
-                Err(_) => return Ok(Exit::HungUp),
-            },
-            Ok(false) => {}
-            Err(_) => return Ok(Exit::HungUp),
+                Next::Event(_) | Next::Idle => {}
+                Next::Gone => return Ok(Exit::HungUp),
+            }
+            if app.quit || app.has_editor_request() {
+                break;
+            }
+            match input.ready() {
+                Some(n) => next = n,
+                None => break,
+            }
         }
         if let Some(text) = app.take_editor_request() {
+            input.pause();
             guard.suspend()?;
             let result = editor::edit(&text);
             guard.resume()?;
+            input.resume();
             app.editor_finished(result);
             dirty = true;
         }

@@ -66,12 +66,15 @@ pub struct Pty {
     parser: Arc<Mutex<vt100::Parser>>,
     raw: Arc<Mutex<Vec<u8>>>,
     eof: Arc<AtomicBool>,
-    writer: Box<dyn Write + Send>,
+    writer: Option<Box<dyn Write + Send>>,
     child: Box<dyn Child + Send + Sync>,
     reader: Option<JoinHandle<()>>,
     status: Option<ExitStatus>,
-    // Kept open for the program's lifetime: closing it hangs the terminal up.
-    _master: Box<dyn MasterPty + Send>,
+    // Kept open for the program's lifetime: closing it hangs the terminal
+    // up (see [`Pty::hang_up`]).
+    master: Option<Box<dyn MasterPty + Send>>,
+    /// Tells the reading thread to stop (see [`Pty::hang_up`]).
+    stop: Arc<AtomicBool>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -112,12 +115,23 @@ impl Pty {
         let raw = Arc::new(Mutex::new(Vec::new()));
         let eof = Arc::new(AtomicBool::new(false));
         let mut reader = pair.master.try_clone_reader().expect("clone the pty reader");
+        let fd = pair.master.as_raw_fd().expect("the pty's file descriptor");
         let writer = pair.master.take_writer().expect("take the pty writer");
+        let stop = Arc::new(AtomicBool::new(false));
         let thread = {
-            let (parser, raw, eof) = (Arc::clone(&parser), Arc::clone(&raw), Arc::clone(&eof));
+            let (parser, raw, eof, stop) = (Arc::clone(&parser), Arc::clone(&raw), Arc::clone(&eof), Arc::clone(&stop));
             std::thread::spawn(move || {
                 let mut buf = [0u8; 8192];
-                loop {
+                // Reads only when there is something to read, so that
+                // [`Pty::hang_up`] can stop this thread: a read blocked in
+                // the kernel would keep the terminal open.
+                while !stop.load(Ordering::SeqCst) {
+                    let mut p = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+                    // SAFETY: one valid pollfd, for the length given.
+                    let n = unsafe { libc::poll(&mut p, 1, 20) };
+                    if n == 0 || (n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted) {
+                        continue;
+                    }
                     match reader.read(&mut buf) {
                         Ok(0) => break,
                         Ok(n) => {
@@ -134,13 +148,38 @@ impl Pty {
                 eof.store(true, Ordering::SeqCst);
             })
         };
-        Pty { parser, raw, eof, writer, child, reader: Some(thread), status: None, _master: pair.master }
+        Pty {
+            parser,
+            raw,
+            eof,
+            writer: Some(writer),
+            child,
+            reader: Some(thread),
+            status: None,
+            master: Some(pair.master),
+            stop,
+        }
     }
 
     /// Types bytes at the terminal, as a user (or a paste) would.
     pub fn send(&mut self, bytes: impl AsRef<[u8]>) {
-        self.writer.write_all(bytes.as_ref()).expect("write to the pty");
-        self.writer.flush().expect("flush the pty");
+        let writer = self.writer.as_mut().expect("the terminal was hung up");
+        writer.write_all(bytes.as_ref()).expect("write to the pty");
+        writer.flush().expect("flush the pty");
+    }
+
+    /// Closes the terminal's master side, as a dropped SSH connection or a
+    /// closed terminal window does: the kernel hangs the terminal up and
+    /// sends SIGHUP to the program, whose terminal then reads as ended.
+    pub fn hang_up(&mut self) {
+        // Every descriptor of the master side must be closed: the reading
+        // thread's too.
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.reader.take() {
+            t.join().expect("the reader thread panicked");
+        }
+        self.writer = None;
+        self.master = None;
     }
 
     /// The visible text of the terminal, rows separated by newlines.
