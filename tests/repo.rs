@@ -1122,3 +1122,35 @@ fn due_items_put_top_customers_first_then_the_soonest() {
     let window: Vec<String> = repo.due_items(until, 3, 2).unwrap().into_iter().map(|i| i.what).collect();
     assert_eq!(window, ["Gina's complaint", "Lena's reminder"]);
 }
+
+/// A text search's window is the same whether it is read by scanning the
+/// table and sorting the matches (few matches) or in name order (many):
+/// every query, every window, both ways.
+#[test]
+fn a_search_window_is_the_same_read_by_scan_or_in_name_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut repo = Repo::open(&dir.path().join("s.db"), "t").unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    rapport::demo::generate(
+        &mut repo,
+        &rapport::demo::DemoOptions { customers: 400, ..rapport::demo::DemoOptions::new(today) },
+    )
+    .unwrap();
+    let filter = rapport::repo::customers::ListFilter::default();
+    let mut compared = 0;
+    for q in ["a", "ma", "mar", "山", "山田", "gmbh", "example", "5550", "zzqx", "ö", "e"] {
+        let total = repo.count_customers_in(&filter, q, usize::MAX).unwrap();
+        for (offset, limit) in [(0, 50), (10, 7), (total.saturating_sub(5), 50)] {
+            let scanned = repo.search_customers_counted(&filter, q, offset, limit, 0).unwrap();
+            let ordered = repo.search_customers_counted(&filter, q, offset, limit, usize::MAX).unwrap();
+            assert_eq!(
+                scanned.iter().map(|r| r.id).collect::<Vec<_>>(),
+                ordered.iter().map(|r| r.id).collect::<Vec<_>>(),
+                "{q:?} {offset} {limit}"
+            );
+            compared += scanned.len();
+        }
+        assert_eq!(repo.search_customers_in(&filter, q, 0, total + 1).unwrap().len(), total, "{q:?}");
+    }
+    assert!(compared > 200, "the queries found too little to compare: {compared}");
+}

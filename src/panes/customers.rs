@@ -20,7 +20,7 @@ use crate::repo::customers::ListFilter;
 /// Rows read around the selection at a time.
 const WINDOW: usize = 200;
 /// Counting stops here; the list shows "10000+".
-const COUNT_CAP: usize = 10_000;
+const COUNT_CAP: usize = crate::repo::customers::SORT_BELOW - 1;
 
 #[derive(Default)]
 pub struct CustomersPane {
@@ -80,7 +80,7 @@ impl CustomersPane {
         let have_end = self.window_start + self.rows.len();
         if self.total > 0 && (self.rows.is_empty() || self.top < self.window_start || need_end > have_end) {
             let start = self.top.saturating_sub(WINDOW / 2);
-            match env.repo.search_customers_in(&self.filter(), &self.query, start, WINDOW) {
+            match env.repo.search_customers_counted(&self.filter(), &self.query, start, WINDOW, self.total) {
                 Ok(rows) => {
                     self.rows = rows;
                     self.window_start = start;

@@ -47,6 +47,11 @@ pub(crate) fn customer_from_row(r: &Row) -> rusqlite::Result<Customer> {
     })
 }
 
+/// Up to this many matches, a text search's window is read by a scan and
+/// a sort of the matches rather than in name order (see
+/// [`Repo::search_customers_counted`]): the customer list counts this far.
+pub const SORT_BELOW: usize = 10_001;
+
 const ROW_COLS: &str = "id, kind, name, company, phone, email, tier, tier_pin, on_hold";
 
 fn list_row(r: &Row) -> rusqlite::Result<CustomerRow> {
@@ -230,9 +235,33 @@ impl Repo {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<CustomerRow>> {
+        let matches =
+            if query.trim().is_empty() { usize::MAX } else { self.count_customers_in(filter, query, SORT_BELOW)? };
+        self.search_customers_counted(filter, query, offset, limit, matches)
+    }
+
+    /// As [`Repo::search_customers_in`], for a caller that has just counted
+    /// the matches with [`Repo::count_customers_in`] (capped or not).
+    ///
+    /// A text query matches rows that the sort index cannot find: read in
+    /// name order, a rare or missing text means a random row lookup for
+    /// every customer before the matches (six seconds on a million when
+    /// they are rare, or all CJK, which sorts last). So unless the matches
+    /// are many (the count reached [`SORT_BELOW`]), the table is scanned in
+    /// storage order and the matches sorted (under a second on a million);
+    /// with that many, name order reaches the window's rows soon.
+    pub fn search_customers_counted(
+        &self,
+        filter: &ListFilter,
+        query: &str,
+        offset: usize,
+        limit: usize,
+        matches: usize,
+    ) -> Result<Vec<CustomerRow>> {
         let (cond, args) = search_condition(query);
+        let scan = if !cond.is_empty() && matches < SORT_BELOW { "NOT INDEXED" } else { "" };
         let sql = format!(
-            "SELECT {ROW_COLS} FROM customers WHERE {} {cond}
+            "SELECT {ROW_COLS} FROM customers {scan} WHERE {} {cond}
              ORDER BY sort_key, id LIMIT ?{} OFFSET ?{}",
             filter.sql(),
             args.len() + 1,
@@ -252,11 +281,14 @@ impl Repo {
         self.count_customers_in(&ListFilter::default(), query, cap)
     }
 
-    /// As [`Repo::count_customers`], among customers of `status`.
+    /// As [`Repo::count_customers`], among customers of `status`. A text
+    /// query is counted by scanning the table in storage order: through an
+    /// index on the status, each row would be a random lookup.
     pub fn count_customers_in(&self, filter: &ListFilter, query: &str, cap: usize) -> Result<usize> {
         let (cond, args) = search_condition(query);
+        let scan = if cond.is_empty() { "" } else { "NOT INDEXED" };
         let sql = format!(
-            "SELECT count(*) FROM (SELECT 1 FROM customers WHERE {} {cond} LIMIT ?{})",
+            "SELECT count(*) FROM (SELECT 1 FROM customers {scan} WHERE {} {cond} LIMIT ?{})",
             filter.sql(),
             args.len() + 1
         );
