@@ -181,6 +181,22 @@ fn search_folds_accents_and_phone_digits() {
     }
 }
 
+/// Typed characters are searched once, when something reads the list (the
+/// next frame or the next action), not once each: a caller's name typed
+/// fast, then Enter before any frame, opens that caller's card.
+#[test]
+fn a_search_typed_and_entered_before_a_frame_opens_the_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    draw(&mut app, 80, 24);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "山田");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("山田太郎 · individual"), "{screen}");
+}
+
 #[test]
 fn logging_a_call_saves_it_and_shows_it_on_the_card() {
     let dir = tempfile::tempdir().unwrap();

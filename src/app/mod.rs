@@ -248,11 +248,11 @@ impl App {
             Ok(found) if found.is_empty() => self.apply(Effect::NewCustomer(Some(number.to_string()))),
             Ok(_) => {
                 let digits = crate::domain::text::phone_digits(number);
-                let (mut env, customers, ..) = self.env();
-                customers.clear_query(&mut env);
+                self.customers.clear_query();
                 for c in digits.chars() {
-                    customers.type_char(c, &mut env);
+                    self.customers.type_char(c);
                 }
+                self.settle();
             }
             Err(e) => self.status = Some(Status { text: e.to_string(), error: true }),
         }
@@ -500,18 +500,25 @@ impl App {
             self.overlay_effect(effect);
             return;
         }
-        let (mut env, customers, ..) = self.env();
         match ev.code {
-            KeyCode::Char('u') if ctrl => customers.clear_query(&mut env),
-            KeyCode::Char(c) if !ctrl => customers.type_char(c, &mut env),
-            KeyCode::Backspace => customers.backspace(&mut env),
+            KeyCode::Char('u') if ctrl => self.customers.clear_query(),
+            KeyCode::Char(c) if !ctrl => self.customers.type_char(c),
+            KeyCode::Backspace => self.customers.backspace(),
             _ => {}
         }
+    }
+
+    /// Runs the customer search typed since it last ran (see
+    /// [`CustomersPane::settle`]).
+    fn settle(&mut self) {
+        let (mut env, customers, ..) = self.env();
+        customers.settle(&mut env);
     }
 
     /// Carries out an action: overlays first, then the current view, then
     /// the app-wide meaning.
     pub fn dispatch(&mut self, action: Action) {
+        self.settle();
         if let Some(h) = &mut self.help {
             if h.handle(action) == Effect::Back {
                 self.help = None;
@@ -764,6 +771,7 @@ impl App {
     }
 
     pub fn render(&mut self, f: &mut Frame) {
+        self.settle();
         let area = f.area();
         let th = self.theme.clone();
         let ui = Ui { theme: &th, lang: self.lang, keymap: &self.keymap, now: self.now() };

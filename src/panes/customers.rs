@@ -37,6 +37,8 @@ pub struct CustomersPane {
     total: usize,
     height: usize,
     loaded_query: Option<String>,
+    /// The query was typed but not searched yet (see [`CustomersPane::settle`]).
+    unsearched: bool,
     /// Listing archived customers (to restore them) instead of active ones.
     pub archived: bool,
     /// Only customers in this lifecycle stage.
@@ -177,32 +179,44 @@ impl CustomersPane {
         Effect::None
     }
 
-    /// A character typed into the search box.
-    pub fn type_char(&mut self, c: char, env: &mut Env) {
+    /// A character typed into the search box (searched at
+    /// [`CustomersPane::settle`]).
+    pub fn type_char(&mut self, c: char) {
         if std::mem::take(&mut self.replace_on_type) {
             self.query.clear();
         }
         self.query.push(c);
         self.selected = 0;
         self.top = 0;
-        self.refresh(env);
+        self.unsearched = true;
     }
 
-    pub fn backspace(&mut self, env: &mut Env) {
+    pub fn backspace(&mut self) {
         self.replace_on_type = false;
         self.query.pop();
         self.selected = 0;
         self.top = 0;
-        self.refresh(env);
+        self.unsearched = true;
     }
 
     /// Clears the query (ctrl-u while typing).
-    pub fn clear_query(&mut self, env: &mut Env) {
+    pub fn clear_query(&mut self) {
         self.replace_on_type = false;
         self.query.clear();
         self.selected = 0;
         self.top = 0;
-        self.refresh(env);
+        self.unsearched = true;
+    }
+
+    /// Runs the search for what was typed, once, however many characters
+    /// came since the last one: a fast typist (or a paste) costs one search
+    /// per frame, not one per character, which matters when a search of a
+    /// million customers takes a noticeable time. Called before anything
+    /// reads the list: the next frame, or the next action.
+    pub fn settle(&mut self, env: &mut Env) {
+        if std::mem::take(&mut self.unsearched) {
+            self.refresh(env);
+        }
     }
 
     pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
