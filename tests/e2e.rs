@@ -269,6 +269,19 @@ fn check_does_not_create_a_missing_base() {
     assert!(!out.status.success(), "check said a missing base is fine: {}", String::from_utf8_lossy(&out.stdout));
 }
 
+/// A demo base, and the app on 山田太郎's card with a call half logged:
+/// `summary` typed, the form not confirmed.
+fn half_typed_call(summary: &str) -> (Sandbox, pty::Pty) {
+    let s = Sandbox::with_demo();
+    let mut app = s.open(&[]);
+    open_yamada(&mut app);
+    app.send("l");
+    app.wait_for_text(&["Log interaction", "Summary"]);
+    app.send(summary);
+    app.wait_for_text(&[&format!("{summary}_")]);
+    (s, app)
+}
+
 /// The terminal really goes away (its master side closed, as when an SSH
 /// connection drops), not just a signal sent: the program must still leave
 /// promptly, keep the half-typed call as a draft, and not spin on a
@@ -276,13 +289,7 @@ fn check_does_not_create_a_missing_base() {
 /// crossterm-rs/crossterm#793).
 #[test]
 fn a_terminal_that_goes_away_ends_the_program_and_keeps_the_draft() {
-    let s = Sandbox::with_demo();
-    let mut app = s.open(&[]);
-    open_yamada(&mut app);
-    app.send("l");
-    app.wait_for_text(&["Log interaction", "Summary"]);
-    app.send("The line went dead on 配送");
-    app.wait_for_text(&["The line went dead on 配送_"]);
+    let (s, mut app) = half_typed_call("The line went dead on 配送");
     app.hang_up();
     let status = app.wait_exit_within(SIGNAL_EXIT);
     assert!(!status.success(), "{status:?}");
@@ -296,13 +303,7 @@ fn a_terminal_that_goes_away_ends_the_program_and_keeps_the_draft() {
 
 #[test]
 fn a_half_typed_call_survives_a_dropped_connection_as_a_draft() {
-    let s = Sandbox::with_demo();
-    let mut app = s.open(&[]);
-    open_yamada(&mut app);
-    app.send("l");
-    app.wait_for_text(&["Log interaction", "Summary"]);
-    app.send("Customer asks about 配送 and");
-    app.wait_for_text(&["Customer asks about 配送 and_"]);
+    let (s, mut app) = half_typed_call("Customer asks about 配送 and");
     signal(app.pid(), "HUP");
     let status = app.wait_exit_within(SIGNAL_EXIT);
     assert_eq!(status.exit_code(), 129, "{status:?}");
