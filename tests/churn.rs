@@ -226,3 +226,177 @@ fn the_daily_job_stores_the_same_churn_figures_as_a_recompute_from_scratch() {
     rapport::services::churn::recompute_with(&mut repo, &config, today, &placed).unwrap();
     assert_eq!(stored(&repo), want);
 }
+
+/// The churn figures as the model defines them, computed the long way round,
+/// independently of `services::churn`: every customer's sale dates in full
+/// (`Repo::purchase_days`), summarised with `bgnbd::summarise`, the two
+/// contribution periods from `Repo::pyramid_inputs`, the tiers from a map of
+/// the pyramid. (The computation the app did before it streamed the base.)
+fn churn_the_long_way(
+    repo: &Repo,
+    config: &Config,
+    as_of: NaiveDate,
+    placed: &rapport::services::pyramid::Pyramid,
+) -> rapport::services::churn::Churn {
+    use rapport::domain::bgnbd;
+    use rapport::domain::lifecycle::{LifecycleThresholds, StageInput, stage};
+    use rapport::domain::model::Tier;
+    use rapport::services::churn::{Churn, ChurnCustomer, UNIT_DAYS};
+
+    let tiers: HashMap<i64, Tier> = placed.customers.iter().map(|c| (c.customer_id, c.tier)).collect();
+    let days = repo.purchase_days(as_of).unwrap();
+    let rfms: Vec<Option<bgnbd::Rfm>> = days.iter().map(|(_, d)| bgnbd::summarise(d, as_of, UNIT_DAYS)).collect();
+    let data: Vec<bgnbd::Rfm> = rfms.iter().flatten().copied().collect();
+    let fit = bgnbd::fit(&data);
+    let periods: HashMap<i64, (i64, i64)> = repo
+        .pyramid_inputs(as_of, config.pyramid.window_days)
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.value.customer_id, (i.value.recent.0, i.value.previous.0)))
+        .collect();
+    let l = &config.lifecycle;
+    let t = LifecycleThresholds {
+        new_days: l.new_days,
+        lost_days: l.lost_days,
+        lost_p_alive: l.lost_p_alive_pct as f64 / 100.0,
+        declining_p_alive: l.declining_p_alive_pct as f64 / 100.0,
+    };
+    let customers = days
+        .iter()
+        .zip(rfms)
+        .map(|((id, d), rfm)| {
+            let (p, e) = match (&fit, rfm) {
+                (Ok(f), Some(r)) => {
+                    let p = bgnbd::p_alive(&f.params, &r);
+                    let e = bgnbd::expected_purchases(&f.params, &r, l.horizon_weeks as f64);
+                    (p.is_finite().then_some(p), e.is_finite().then_some(e))
+                }
+                _ => (None, None),
+            };
+            let (recent, previous) = periods.get(id).copied().unwrap_or_default();
+            let stage = stage(
+                &StageInput {
+                    purchases: d.len(),
+                    days_since_first: d.first().map(|f| (as_of - *f).num_days()),
+                    days_since_last: d.last().map(|l| (as_of - *l).num_days()),
+                    p_alive: p,
+                    contribution_recent: recent,
+                    contribution_previous: previous,
+                },
+                &t,
+            );
+            let tier = tiers.get(id).copied().unwrap_or(Tier::Low);
+            let at_risk = matches!(tier, Tier::Top | Tier::Growth)
+                && p.is_some_and(|p| p < config.care.churn_threshold_pct as f64 / 100.0);
+            ChurnCustomer { customer_id: *id, rfm, p_alive: p, expected: e, stage, tier, at_risk }
+        })
+        .collect();
+    Churn { as_of, horizon_weeks: l.horizon_weeks, fit, customers }
+}
+
+/// The app's daily job streams the base (one compact summary per customer,
+/// scored and stored as it is read): what it stores, customer by customer
+/// and for the fit, is exactly what the full computation gives, and that is
+/// the model's figures computed the long way round. The base has a pinned
+/// customer, an archived one with sales, customers in most stages, Low
+/// customers below the risk threshold and valuable ones flagged, so a wrong
+/// tier, stage, period or customer set shows.
+#[test]
+fn the_streamed_recompute_stores_exactly_what_the_full_computation_gives() {
+    use rapport::domain::lifecycle::Stage;
+    use rapport::domain::model::{CustomerStatus, Tier};
+    use rapport::repo::churn::{ChurnRow, StoredFit};
+    use rapport::services::{churn, pyramid};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut repo = Repo::open(&dir.path().join("c.db"), "alice").unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    rapport::demo::generate(
+        &mut repo,
+        &rapport::demo::DemoOptions { customers: 400, ..rapport::demo::DemoOptions::new(today) },
+    )
+    .unwrap();
+    let mut config = Config::default();
+    // A high threshold, so that customers of every tier fall below it.
+    config.care.churn_threshold_pct = 95;
+    let days = repo.purchase_days(today).unwrap();
+    let buyers: Vec<i64> = days.iter().filter(|(_, d)| d.len() > 1).map(|(id, _)| *id).collect();
+    // An archived customer with sales: not scored, not stored.
+    let archived = buyers[3];
+    let mut c = repo.customer(archived).unwrap();
+    c.status = CustomerStatus::Archived;
+    repo.update_customer(&c).unwrap();
+    // A customer pinned to Top, whatever their figures say.
+    let pinned = buyers[buyers.len() - 1];
+    let mut c = repo.customer(pinned).unwrap();
+    c.tier_pin = Some(Tier::Top);
+    repo.update_customer(&c).unwrap();
+
+    let placed = pyramid::recompute(&mut repo, &config, today).unwrap();
+    let want = churn_the_long_way(&repo, &config, today, &placed);
+    let fit = want.fit.as_ref().expect("the demo base can be fitted");
+
+    // The base exercises what the figures depend on.
+    let risk = config.care.churn_threshold_pct as f64 / 100.0;
+    assert!(!want.customers.iter().any(|c| c.customer_id == archived));
+    assert!(want.customers.iter().any(|c| c.customer_id == pinned && c.tier == Tier::Top));
+    let below = |tiers: &[Tier]| {
+        want.customers.iter().filter(|c| tiers.contains(&c.tier) && c.p_alive.is_some_and(|p| p < risk)).count()
+    };
+    assert!(below(&[Tier::Top, Tier::Growth]) > 0, "valuable customers at risk");
+    assert!(below(&[Tier::Low, Tier::Negative]) > 0, "other customers below the threshold, not at risk");
+    let stages: std::collections::BTreeSet<Stage> = want.customers.iter().map(|c| c.stage).collect();
+    assert!(stages.len() >= 5, "{stages:?}");
+    assert!(stages.contains(&Stage::Growing) || stages.contains(&Stage::Declining), "{stages:?}");
+
+    // Blank the stored figures, so that only the streamed path can set them.
+    rusqlite::Connection::open(repo.path())
+        .unwrap()
+        .execute_batch(
+            "UPDATE customers SET p_alive = NULL, expected_purchases = NULL, lifecycle = NULL, churn_risk = 0;
+             DELETE FROM churn_fits;",
+        )
+        .unwrap();
+    let summary = churn::recompute_with(&mut repo, &config, today, &placed).unwrap();
+
+    // The full computation gives the model's figures...
+    let full = churn::compute_with(&repo, &config, today, &placed).unwrap();
+    assert_eq!(full, want);
+    // ... and the streamed recompute stored exactly those, for everyone.
+    for c in &full.customers {
+        let stored = repo.churn_of(c.customer_id).unwrap();
+        let expected = ChurnRow {
+            customer_id: c.customer_id,
+            p_alive: c.p_alive,
+            expected_purchases: c.expected,
+            lifecycle: c.stage.code().to_string(),
+            churn_risk: c.at_risk,
+        };
+        assert_eq!(stored, expected, "{c:?}");
+    }
+    let blank = ChurnRow {
+        customer_id: archived,
+        p_alive: None,
+        expected_purchases: None,
+        lifecycle: String::new(),
+        churn_risk: false,
+    };
+    assert_eq!(repo.churn_of(archived).unwrap(), blank);
+    assert_eq!(
+        repo.latest_fit().unwrap(),
+        Some(StoredFit {
+            as_of: today.to_string(),
+            customers: full.customers.len() as i64,
+            params: Some((fit.params.r, fit.params.alpha, fit.params.a, fit.params.b, fit.log_likelihood)),
+            message: None,
+        })
+    );
+    assert_eq!(summary, full.summary());
+    assert_eq!(summary.customers, full.customers.len());
+    assert_eq!(summary.at_risk, full.customers.iter().filter(|c| c.at_risk).count());
+    assert_eq!(summary.stages, full.stage_counts());
+
+    // `recompute` stores the same and returns the full computation.
+    let again = churn::recompute(&mut repo, &config, today).unwrap();
+    assert_eq!(again, want);
+}

@@ -181,23 +181,32 @@ fn churn_report(cli: &Cli, config: &Config, a: &ChurnArgs) -> anyhow::Result<i32
     let today = Local::now().date_naive();
     let as_of = a.as_of.unwrap_or(today);
     let mut repo = open_existing_repo(cli, config)?;
-    // Today's run is the stored one; another day is computed only.
-    let c = if as_of == today && !repo.is_read_only() {
-        churn::recompute(&mut repo, config, as_of)?
+    // Today's run is the stored one; another day is computed only. Without
+    // the per-customer list, the stored run keeps only counts, not every
+    // customer (a million of them on a large base).
+    let (c, customers) = if as_of == today && !repo.is_read_only() {
+        if a.customers {
+            let c = churn::recompute(&mut repo, config, as_of)?;
+            (c.summary(), Some(c.customers))
+        } else {
+            let placed = pyramid::compute(&repo, &Params::from_config(config, as_of))?;
+            (churn::recompute_with(&mut repo, config, as_of, &placed)?, None)
+        }
     } else {
-        churn::compute(&repo, config, as_of)?
+        let c = churn::compute(&repo, config, as_of)?;
+        (c.summary(), a.customers.then_some(c.customers))
     };
     let labels = if a.customers { Some(repo.customer_labels()?) } else { None };
     let j = ChurnJson {
         as_of: as_of.to_string(),
         time_unit: "weeks",
-        customers: c.customers.len(),
+        customers: c.customers,
         params: c.fit.as_ref().ok().map(|f| f.params),
         log_likelihood: c.fit.as_ref().ok().map(|f| f.log_likelihood),
         message: c.fit.as_ref().err().map(|e| e.to_string()),
         horizon_weeks: c.horizon_weeks,
-        stages: c.stage_counts().into_iter().map(|(s, n)| StageCount { stage: s.code(), customers: n }).collect(),
-        at_risk: c.customers.iter().filter(|x| x.at_risk).count(),
+        stages: c.stages.iter().map(|(s, n)| StageCount { stage: s.code(), customers: *n }).collect(),
+        at_risk: c.at_risk,
         win_back: repo
             .win_back(1000)?
             .into_iter()
@@ -208,8 +217,8 @@ fn churn_report(cli: &Cli, config: &Config, a: &ChurnArgs) -> anyhow::Result<i32
                 p_alive: w.p_alive,
             })
             .collect(),
-        per_customer: labels.map(|labels| {
-            c.customers
+        per_customer: labels.zip(customers).map(|(labels, customers)| {
+            customers
                 .iter()
                 .map(|x| {
                     let l = labels.get(&x.customer_id);

@@ -4,6 +4,7 @@
 use chrono::{NaiveDate, Utc};
 use rusqlite::params;
 
+use super::pyramid::{SCAN_CACHE_KIB, STORE_CACHE_KIB, SmallCache, Window};
 use super::{Repo, Result};
 use crate::domain::money::Money;
 
@@ -15,6 +16,115 @@ pub struct ChurnRow {
     pub expected_purchases: Option<f64>,
     pub lifecycle: String,
     pub churn_risk: bool,
+}
+
+/// What the churn recompute stores of one customer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChurnFigures {
+    pub p_alive: Option<f64>,
+    pub expected_purchases: Option<f64>,
+    /// The lifecycle stage's code.
+    pub lifecycle: &'static str,
+    pub churn_risk: bool,
+}
+
+/// One active customer's purchases as the churn model reads them, as of a
+/// day: what the model's summary (x, t_x, T) and the lifecycle stage need,
+/// without the purchase dates themselves (see
+/// [`Repo::each_purchase_summary`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PurchaseSummary {
+    pub customer_id: i64,
+    /// Distinct UTC days with a sale, up to and including the as-of day.
+    pub sale_days: usize,
+    /// The first and the last of those days; `None` without a sale.
+    pub first_sale: Option<NaiveDate>,
+    pub last_sale: Option<NaiveDate>,
+    /// Contribution (everything but payments) over the last 90 days up to
+    /// the as-of day, and over the 90 before: the pyramid's two periods
+    /// (the same figures as [`Repo::pyramid_inputs`]).
+    pub recent: Money,
+    pub previous: Money,
+}
+
+impl PurchaseSummary {
+    /// A customer without a sale or any contribution in the two periods.
+    fn none(customer_id: i64) -> PurchaseSummary {
+        PurchaseSummary {
+            customer_id,
+            sale_days: 0,
+            first_sale: None,
+            last_sale: None,
+            recent: Money::ZERO,
+            previous: Money::ZERO,
+        }
+    }
+}
+
+/// The active customers, by id.
+const ACTIVE_IDS: &str = "SELECT id FROM customers WHERE status = 'active' ORDER BY id";
+
+/// Per customer with a transaction other than a payment before ?1 (the end
+/// of the as-of day), by customer id: the distinct UTC days with a sale,
+/// the first and the last of them, and the contribution over [?2, ?1) and
+/// [?3, ?2). One pass down `transactions_customer`: no sort, and nothing
+/// held per customer but the current one's distinct days.
+const PURCHASES: &str = "SELECT customer_id,
+        count(DISTINCT CASE WHEN kind = 'sale' THEN occurred_at / 86400 END),
+        min(CASE WHEN kind = 'sale' THEN occurred_at / 86400 END),
+        max(CASE WHEN kind = 'sale' THEN occurred_at / 86400 END),
+        sum(CASE WHEN occurred_at >= ?2 THEN amount ELSE 0 END),
+        sum(CASE WHEN occurred_at >= ?3 AND occurred_at < ?2 THEN amount ELSE 0 END)
+     FROM transactions WHERE kind <> 'payment' AND occurred_at < ?1
+     GROUP BY customer_id ORDER BY customer_id";
+
+const UPDATE_CHURN: &str = "UPDATE customers SET p_alive = ?2, expected_purchases = ?3, lifecycle = ?4, churn_risk = ?5
+     WHERE id = ?1";
+
+/// A UTC day number (days since 1970-01-01) as a date.
+fn day(n: i64) -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default() + chrono::Duration::days(n)
+}
+
+/// Walks the active customers in id order alongside the per-customer
+/// purchase figures (also in id order), handing each active customer's
+/// summary to `f`; returns how many there were.
+fn each_summary(
+    conn: &rusqlite::Connection,
+    as_of: NaiveDate,
+    mut f: impl FnMut(&PurchaseSummary) -> Result<()>,
+) -> Result<usize> {
+    // Only the end of the as-of day and the two 90-day periods are used,
+    // not the pyramid's window.
+    let w = Window::new(as_of, 0);
+    let mut ids = conn.prepare_cached(ACTIVE_IDS)?;
+    let mut ids = ids.query([])?;
+    let mut sums = conn.prepare_cached(PURCHASES)?;
+    let mut sums = sums.query(params![w.end, w.recent, w.previous])?;
+    let mut read = || -> Result<Option<PurchaseSummary>> {
+        let Some(r) = sums.next()? else { return Ok(None) };
+        Ok(Some(PurchaseSummary {
+            customer_id: r.get(0)?,
+            sale_days: r.get::<_, i64>(1)?.max(0) as usize,
+            first_sale: r.get::<_, Option<i64>>(2)?.map(day),
+            last_sale: r.get::<_, Option<i64>>(3)?.map(day),
+            recent: Money(r.get(4)?),
+            previous: Money(r.get(5)?),
+        }))
+    };
+    let mut next = read()?;
+    let mut n = 0;
+    while let Some(r) = ids.next()? {
+        let id: i64 = r.get(0)?;
+        // Figures of a customer who is not active are passed over.
+        while next.is_some_and(|p| p.customer_id < id) {
+            next = read()?;
+        }
+        let s = next.filter(|p| p.customer_id == id).unwrap_or_else(|| PurchaseSummary::none(id));
+        f(&s)?;
+        n += 1;
+    }
+    Ok(n)
 }
 
 /// The last fit, as stored.
@@ -39,7 +149,9 @@ pub struct WinBack {
 
 impl Repo {
     /// Every active customer's distinct sale days up to `as_of` (UTC days),
-    /// by customer id; customers without a sale have an empty list.
+    /// by customer id; customers without a sale have an empty list. Every
+    /// date of the whole base at once: for small bases and tests; the churn
+    /// recompute reads [`Repo::each_purchase_summary`].
     pub fn purchase_days(&self, as_of: NaiveDate) -> Result<Vec<(i64, Vec<NaiveDate>)>> {
         let end = as_of.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()).unwrap_or(0) + 86_400;
         let mut st = self.conn().prepare_cached(
@@ -63,16 +175,38 @@ impl Repo {
         Ok(out)
     }
 
-    /// Stores every customer's churn figures and the fit, in one transaction.
-    pub fn store_churn(&mut self, rows: &[ChurnRow], fit: &StoredFit) -> Result<()> {
+    /// Every active customer's [`PurchaseSummary`] as of `as_of`, in
+    /// customer-id order, handed to `f` one at a time (a base of a million
+    /// is never held at once); returns how many there were.
+    pub fn each_purchase_summary(
+        &self,
+        as_of: NaiveDate,
+        f: impl FnMut(&PurchaseSummary) -> Result<()>,
+    ) -> Result<usize> {
+        let _cache = SmallCache::new(self.conn(), SCAN_CACHE_KIB)?;
+        each_summary(self.conn(), as_of, f)
+    }
+
+    /// Stores the churn figures `figures` gives for each active customer's
+    /// [`PurchaseSummary`] as of `as_of` (read as in
+    /// [`Repo::each_purchase_summary`]), as they are given, then the fit
+    /// `fit` gives for the number of customers stored, all in one
+    /// transaction. Returns how many customers were stored.
+    pub fn store_churn_each(
+        &mut self,
+        as_of: NaiveDate,
+        mut figures: impl FnMut(&PurchaseSummary) -> ChurnFigures,
+        fit: impl FnOnce(usize) -> StoredFit,
+    ) -> Result<usize> {
         self.write(|tx, _| {
-            let mut st = tx.prepare_cached(
-                "UPDATE customers SET p_alive = ?2, expected_purchases = ?3, lifecycle = ?4, churn_risk = ?5
-                 WHERE id = ?1",
-            )?;
-            for r in rows {
-                st.execute(params![r.customer_id, r.p_alive, r.expected_purchases, r.lifecycle, r.churn_risk])?;
-            }
+            let _cache = SmallCache::new(tx, STORE_CACHE_KIB)?;
+            let mut update = tx.prepare_cached(UPDATE_CHURN)?;
+            let n = each_summary(tx, as_of, |s| {
+                let f = figures(s);
+                update.execute(params![s.customer_id, f.p_alive, f.expected_purchases, f.lifecycle, f.churn_risk])?;
+                Ok(())
+            })?;
+            let fit = fit(n);
             let p = fit.params;
             tx.prepare_cached(
                 "INSERT INTO churn_fits (fitted_at, as_of, customers, r, alpha, a, b, log_likelihood, message)
@@ -89,7 +223,7 @@ impl Repo {
                 p.map(|p| p.4),
                 fit.message
             ])?;
-            Ok(())
+            Ok(n)
         })
     }
 

@@ -258,17 +258,18 @@ impl WindowTotal {
 
 /// The window of a pyramid as of a day, in stored seconds: the window
 /// [start, end), the last 90 days [recent, end), the 90 before
-/// [previous, recent), and the as-of day's number.
-struct Window {
-    end: i64,
+/// [previous, recent), and the as-of day's number. The churn model reads
+/// the same two periods (see [`Repo::each_purchase_summary`]).
+pub(super) struct Window {
+    pub(super) end: i64,
     start: i64,
-    recent: i64,
-    previous: i64,
+    pub(super) recent: i64,
+    pub(super) previous: i64,
     as_of_day: i64,
 }
 
 impl Window {
-    fn new(as_of: NaiveDate, window_days: u32) -> Window {
+    pub(super) fn new(as_of: NaiveDate, window_days: u32) -> Window {
         let end = day_start(as_of) + 86_400;
         Window {
             end,
@@ -292,13 +293,13 @@ fn int(r: &rusqlite::Row, i: usize) -> Result<i64> {
 /// SQLite's page cache of a connection lowered for as long as this lives
 /// (then set back): the recompute's scans read each page once, so a big
 /// cache would only hold memory (the app's budget is 100 MB in all).
-struct SmallCache<'c> {
+pub(super) struct SmallCache<'c> {
     conn: &'c rusqlite::Connection,
     before: i64,
 }
 
 impl<'c> SmallCache<'c> {
-    fn new(conn: &'c rusqlite::Connection, kib: i64) -> Result<SmallCache<'c>> {
+    pub(super) fn new(conn: &'c rusqlite::Connection, kib: i64) -> Result<SmallCache<'c>> {
         let before: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
         conn.pragma_update(None, "cache_size", -kib)?;
         Ok(SmallCache { conn, before })
@@ -312,11 +313,11 @@ impl Drop for SmallCache<'_> {
 }
 
 /// The page cache while the recompute scans (KiB).
-const SCAN_CACHE_KIB: i64 = 2_048;
+pub(super) const SCAN_CACHE_KIB: i64 = 2_048;
 
 /// The page cache while the recompute stores (KiB): the changed customers
 /// are written in id order, but their index entries land all over.
-const STORE_CACHE_KIB: i64 = 8_192;
+pub(super) const STORE_CACHE_KIB: i64 = 8_192;
 
 /// The indexes on the columns a recompute writes.
 const PYRAMID_INDEXES: &[&str] = &["customers_band", "customers_pyramid"];
