@@ -186,11 +186,8 @@ fn win_back_lists_lost_customers_who_were_once_valuable_and_lists_filter_by_stag
     assert_eq!(listed, win_back.len());
 }
 
-/// The app's daily job hands the pyramid it has just computed to the churn
-/// recompute instead of computing it again: the stored figures are the same
-/// as a recompute from scratch, customer by customer.
-#[test]
-fn the_daily_job_stores_the_same_churn_figures_as_a_recompute_from_scratch() {
+/// A 400-customer demo base dated 2026-11-25, and that day.
+fn demo_base() -> (tempfile::TempDir, Repo, NaiveDate) {
     let dir = tempfile::tempdir().unwrap();
     let mut repo = Repo::open(&dir.path().join("c.db"), "alice").unwrap();
     let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
@@ -199,6 +196,15 @@ fn the_daily_job_stores_the_same_churn_figures_as_a_recompute_from_scratch() {
         &rapport::demo::DemoOptions { customers: 400, ..rapport::demo::DemoOptions::new(today) },
     )
     .unwrap();
+    (dir, repo, today)
+}
+
+/// The app's daily job hands the pyramid it has just computed to the churn
+/// recompute instead of computing it again: the stored figures are the same
+/// as a recompute from scratch, customer by customer.
+#[test]
+fn the_daily_job_stores_the_same_churn_figures_as_a_recompute_from_scratch() {
+    let (_dir, mut repo, today) = demo_base();
     let config = Config::default();
     let stored = |repo: &Repo| -> Vec<String> {
         let mut ids = Vec::new();
@@ -308,14 +314,7 @@ fn the_streamed_recompute_stores_exactly_what_the_full_computation_gives() {
     use rapport::repo::churn::{ChurnRow, StoredFit};
     use rapport::services::{churn, pyramid};
 
-    let dir = tempfile::tempdir().unwrap();
-    let mut repo = Repo::open(&dir.path().join("c.db"), "alice").unwrap();
-    let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
-    rapport::demo::generate(
-        &mut repo,
-        &rapport::demo::DemoOptions { customers: 400, ..rapport::demo::DemoOptions::new(today) },
-    )
-    .unwrap();
+    let (_dir, mut repo, today) = demo_base();
     let mut config = Config::default();
     // A high threshold, so that customers of every tier fall below it.
     config.care.churn_threshold_pct = 95;
