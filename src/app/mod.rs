@@ -360,6 +360,8 @@ impl App {
         std::thread::spawn(move || {
             let result = Repo::open(&path, &agent)
                 .and_then(|mut repo| {
+                    // First, so that search stops scanning soonest.
+                    repo.catch_up_search_index()?;
                     if recompute {
                         let placed = crate::services::pyramid::recompute(&mut repo, &config, day)?;
                         crate::services::churn::recompute_with(&mut repo, &config, day, &placed)?;

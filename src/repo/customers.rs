@@ -4,6 +4,7 @@ use chrono::Utc;
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde_json::json;
 
+use super::search_index::{self, Candidates};
 use super::{Repo, RepoError, Result, audit, code, from_ts};
 use crate::domain::lifecycle::Stage;
 use crate::domain::model::{Customer, CustomerKind, CustomerRow, CustomerStatus, NewCustomer, Tier};
@@ -258,10 +259,26 @@ impl Repo {
         limit: usize,
         matches: usize,
     ) -> Result<Vec<CustomerRow>> {
-        let (cond, args) = search_condition(query);
-        let scan = if !cond.is_empty() && matches < SORT_BELOW { "NOT INDEXED" } else { "" };
+        if let Some(ids) = self.remembered(filter, query)? {
+            return self.rows_by_id(ids.iter().skip(offset).take(limit));
+        }
+        let (from, cond, args) = match search_plan(self.conn(), query)? {
+            Search::Nothing => return Ok(Vec::new()),
+            Search::Everyone => ("customers", String::new(), Vec::new()),
+            // Many matches: name order reaches the window's rows soon,
+            // unless the text is not Latin (those names sort last).
+            Search::Scan { cond, args } if matches >= SORT_BELOW => ("customers", cond, args),
+            Search::Index { cond, args, .. } if matches >= SORT_BELOW && query.trim().is_ascii() => {
+                ("customers", cond, args)
+            }
+            Search::Scan { cond, args } => ("customers NOT INDEXED", cond, args),
+            Search::Index { cond, mut args, query } => {
+                args.push(query);
+                (INDEXED_FROM, format!("{cond} AND customer_search MATCH ?{}", args.len()), args)
+            }
+        };
         let sql = format!(
-            "SELECT {ROW_COLS} FROM customers {scan} WHERE {} {cond}
+            "SELECT {ROW_COLS} FROM {from} WHERE {} {cond}
              ORDER BY sort_key, id LIMIT ?{} OFFSET ?{}",
             filter.sql(),
             args.len() + 1,
@@ -282,13 +299,20 @@ impl Repo {
     }
 
     /// As [`Repo::count_customers`], among customers of `status`. A text
-    /// query is counted by scanning the table in storage order: through an
-    /// index on the status, each row would be a random lookup.
+    /// query is counted through the search index when it is complete, else
+    /// by scanning the table in storage order: through an index on the
+    /// status, each row would be a random lookup.
     pub fn count_customers_in(&self, filter: &ListFilter, query: &str, cap: usize) -> Result<usize> {
-        let (cond, args) = search_condition(query);
-        let scan = if cond.is_empty() { "" } else { "NOT INDEXED" };
+        let (from, cond, args) = match search_plan(self.conn(), query)? {
+            Search::Nothing => return Ok(0),
+            Search::Everyone => ("customers", String::new(), Vec::new()),
+            Search::Scan { cond, args } => ("customers NOT INDEXED", cond, args),
+            Search::Index { cond, args, query: matching } => {
+                return self.count_indexed(filter, query, cap, cond, args, matching);
+            }
+        };
         let sql = format!(
-            "SELECT count(*) FROM (SELECT 1 FROM customers {scan} WHERE {} {cond} LIMIT ?{})",
+            "SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {} {cond} LIMIT ?{})",
             filter.sql(),
             args.len() + 1
         );
@@ -298,6 +322,81 @@ impl Repo {
         params.push(&cap);
         let n: i64 = st.query_row(params.as_slice(), |r| r.get(0))?;
         Ok(n as usize)
+    }
+
+    /// Counts an indexed search by reading its matches' ids and names (up
+    /// to the cap, or to [`SORT_BELOW`]); when that is all of them, they
+    /// are kept in list order for the window reads that follow
+    /// ([`SearchMemo`]), so each match is looked up once per search.
+    fn count_indexed(
+        &self,
+        filter: &ListFilter,
+        query: &str,
+        cap: usize,
+        cond: String,
+        mut args: Vec<String>,
+        matching: String,
+    ) -> Result<usize> {
+        if let Some(ids) = self.remembered(filter, query)? {
+            return Ok(ids.len().min(cap));
+        }
+        args.push(matching);
+        let sql = format!(
+            "SELECT customers.id, customers.sort_key FROM {INDEXED_FROM}
+             WHERE {} {cond} AND customer_search MATCH ?{} LIMIT ?{}",
+            filter.sql(),
+            args.len(),
+            args.len() + 1
+        );
+        let limit = cap.max(SORT_BELOW);
+        let mut st = self.conn().prepare_cached(&sql)?;
+        let mut params: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a as &dyn rusqlite::ToSql).collect();
+        let read = limit as i64;
+        params.push(&read);
+        let mut found: Vec<(String, i64)> =
+            st.query_map(params.as_slice(), |r| Ok((r.get(1)?, r.get(0)?)))?.collect::<rusqlite::Result<_>>()?;
+        let n = found.len();
+        if n < limit {
+            found.sort_unstable();
+            *self.search_memo.borrow_mut() = Some(SearchMemo {
+                filter: *filter,
+                query: query.to_string(),
+                stamp: self.stamp()?,
+                ids: found.into_iter().map(|(_, id)| id).collect(),
+            });
+        }
+        Ok(n.min(cap))
+    }
+
+    /// The remembered matches of this search, if the base has not changed
+    /// since they were read.
+    fn remembered(&self, filter: &ListFilter, query: &str) -> Result<Option<std::cell::Ref<'_, [i64]>>> {
+        let memo = self.search_memo.borrow();
+        let Some(m) = memo.as_ref() else { return Ok(None) };
+        if m.filter != *filter || m.query != query || m.stamp != self.stamp()? {
+            return Ok(None);
+        }
+        Ok(Some(std::cell::Ref::map(memo, |m| m.as_ref().map(|m| m.ids.as_slice()).unwrap_or_default())))
+    }
+
+    /// Changes when anyone commits a change to the base (another
+    /// connection's commit moves `data_version`; this one's writes move
+    /// its change count).
+    fn stamp(&self) -> Result<(i64, u64)> {
+        Ok((self.data_version()?, self.conn().total_changes()))
+    }
+
+    /// The list rows of these customers, in this order.
+    fn rows_by_id<'a>(&self, ids: impl Iterator<Item = &'a i64>) -> Result<Vec<CustomerRow>> {
+        let ids: Vec<i64> = ids.copied().collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let mut st = self.conn().prepare(&format!("SELECT {ROW_COLS} FROM customers WHERE id IN ({list})"))?;
+        let mut rows: std::collections::HashMap<i64, CustomerRow> =
+            st.query_map([], list_row)?.map(|r| r.map(|r| (r.id, r))).collect::<rusqlite::Result<_>>()?;
+        Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
     }
 
     /// Customers whose phone (or a contact's) has exactly these digits, or
@@ -310,14 +409,34 @@ impl Repo {
         // A national number drops the trunk prefix 0 that the international
         // form leaves out: 06 12 34 56 78 is +33 6 12 34 56 78.
         let core = digits.trim_start_matches('0');
+        // The index narrows to customers whose digits hold the number (or,
+        // from seven digits, its core, which the number holds).
+        let candidates = if !search_index::complete(self.conn())? {
+            Candidates::Unknown
+        } else if core.len() >= 7 {
+            search_index::candidates(self.conn(), core)?
+        } else {
+            search_index::candidates(self.conn(), &digits)?
+        };
+        let (from, matching) = match candidates {
+            Candidates::None => return Ok(Vec::new()),
+            Candidates::Unknown => ("customers", None),
+            Candidates::Match(q) => (INDEXED_FROM, Some(q)),
+        };
         let mut st = self.conn().prepare_cached(&format!(
-            "SELECT {ROW_COLS} FROM customers WHERE status = 'active' AND (
+            "SELECT {ROW_COLS} FROM {from} WHERE status = 'active' AND (
                  (' ' || phone_digits || ' ') LIKE '% ' || ?1 || ' %' ESCAPE '\\'
                  OR (length(?2) >= 7 AND (phone_digits || ' ') LIKE '%' || ?2 || ' %' ESCAPE '\\'))
-             ORDER BY sort_key, id LIMIT 50"
+                 {}
+             ORDER BY sort_key, id LIMIT 50",
+            if matching.is_some() { "AND customer_search MATCH ?3" } else { "" }
         ))?;
-        let rows = st.query_map([like_escape(&digits), like_escape(core)], list_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let (digits, core) = (like_escape(&digits), like_escape(core));
+        let rows = match &matching {
+            Some(q) => st.query_map(params![digits, core, q], list_row)?.collect::<rusqlite::Result<_>>()?,
+            None => st.query_map(params![digits, core], list_row)?.collect::<rusqlite::Result<_>>()?,
+        };
+        Ok(rows)
     }
 
     /// Number of customers (all statuses).
@@ -351,18 +470,63 @@ impl ListFilter {
     }
 }
 
-fn search_condition(query: &str) -> (String, Vec<String>) {
+/// The matches of the last search read through the index, in list order
+/// (name, then id), while the base has not changed: the customer list
+/// counts a search, then reads windows of it as the user scrolls, and each
+/// read would otherwise look every match up again.
+pub(crate) struct SearchMemo {
+    filter: ListFilter,
+    query: String,
+    stamp: (i64, u64),
+    ids: Vec<i64>,
+}
+
+/// The search index's candidates, then each customer itself: the index
+/// names customers in id order and each is looked up by id.
+const INDEXED_FROM: &str = "customer_search CROSS JOIN customers ON customers.id = customer_search.rowid";
+
+/// How a search reads the customers.
+enum Search {
+    /// No text: everyone.
+    Everyone,
+    /// No customer can match.
+    Nothing,
+    /// Every customer is checked against `cond`.
+    Scan { cond: String, args: Vec<String> },
+    /// The customers the index names for `query` are checked against `cond`.
+    Index { cond: String, args: Vec<String>, query: String },
+}
+
+/// The condition a customer's search text (and, for what looks like a
+/// phone number, phone digits) must meet, and whether the search index can
+/// name the candidates. Only the condition decides what matches, so the
+/// index changes the speed, never the answer.
+fn search_plan(conn: &rusqlite::Connection, query: &str) -> Result<Search> {
     let q = query.trim();
     if q.is_empty() {
-        return (String::new(), Vec::new());
+        return Ok(Search::Everyone);
     }
-    let text = format!("%{}%", like_escape(&fold(q)));
-    if looks_like_phone(q) {
-        let digits = format!("%{}%", like_escape(&phone_digits(q)));
-        ("AND (search_text LIKE ?1 ESCAPE '\\' OR phone_digits LIKE ?2 ESCAPE '\\')".into(), vec![text, digits])
+    let folded = fold(q);
+    let text = format!("%{}%", like_escape(&folded));
+    let indexed = search_index::complete(conn)?;
+    let (cond, args, candidates) = if looks_like_phone(q) {
+        let digits = phone_digits(q);
+        let candidates =
+            if indexed { search_index::candidates_either(conn, &folded, &digits)? } else { Candidates::Unknown };
+        (
+            "AND (search_text LIKE ?1 ESCAPE '\\' OR phone_digits LIKE ?2 ESCAPE '\\')".to_string(),
+            vec![text, format!("%{}%", like_escape(&digits))],
+            candidates,
+        )
     } else {
-        ("AND search_text LIKE ?1 ESCAPE '\\'".into(), vec![text])
-    }
+        let candidates = if indexed { search_index::candidates(conn, &folded)? } else { Candidates::Unknown };
+        ("AND search_text LIKE ?1 ESCAPE '\\'".to_string(), vec![text], candidates)
+    };
+    Ok(match candidates {
+        Candidates::None => Search::Nothing,
+        Candidates::Unknown => Search::Scan { cond, args },
+        Candidates::Match(query) => Search::Index { cond, args, query },
+    })
 }
 
 fn customer_changes(old: &Customer, new: &Customer) -> serde_json::Value {

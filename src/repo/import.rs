@@ -565,8 +565,10 @@ impl<'a> Importer<'a> {
     /// import's transaction: other agents see the index all along, and an
     /// import that fails or is rolled back (or a crash) leaves it as it was.
     /// Does nothing if the base has customers (an import into it looks
-    /// customers up by name, which needs the index). Returns whether the
-    /// indexes were dropped.
+    /// customers up by name, which needs the index). The search index is
+    /// emptied too and left for [`Repo::index_search_step`] to fill after
+    /// the commit (search scans meanwhile). Returns whether the indexes
+    /// were dropped.
     pub fn defer_customer_indexes(&mut self) -> Result<bool> {
         if self.max_customer != 0 || !self.deferred.is_empty() {
             return Ok(false);
@@ -582,6 +584,10 @@ impl<'a> Importer<'a> {
             self.tx.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
             self.deferred.push(sql);
         }
+        // The search index is caught up after the load, in steps
+        // (`Repo::index_search_step`): kept row by row, it would cost about
+        // as much again as the load.
+        super::search_index::suspend(self.tx)?;
         Ok(!self.deferred.is_empty())
     }
 

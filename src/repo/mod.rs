@@ -24,6 +24,7 @@ pub mod promises;
 pub mod pyramid;
 pub mod reminders;
 mod schema;
+pub mod search_index;
 pub mod team_stats;
 pub mod timeline;
 pub mod transactions;
@@ -80,6 +81,8 @@ pub struct Repo {
     path: PathBuf,
     agent: String,
     read_only: bool,
+    /// The last indexed search's matches (`customers::SearchMemo`).
+    search_memo: std::cell::RefCell<Option<customers::SearchMemo>>,
 }
 
 impl Repo {
@@ -131,7 +134,13 @@ impl Repo {
         // 32 MiB of page cache (SQLite's default is 2 MiB): search as you
         // type re-reads the customer index on every keystroke.
         conn.pragma_update(None, "cache_size", -32_768)?;
-        let mut repo = Repo { conn, path: path.to_path_buf(), agent: agent.to_string(), read_only };
+        let mut repo = Repo {
+            conn,
+            path: path.to_path_buf(),
+            agent: agent.to_string(),
+            read_only,
+            search_memo: Default::default(),
+        };
         if version < schema::latest() {
             if read_only {
                 return Err(RepoError::Open {
@@ -167,6 +176,10 @@ impl Repo {
                 tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             }
             tx.pragma_update(None, "application_id", schema::APPLICATION_ID)?;
+            if from == 0 {
+                // A new base: nothing to index yet.
+                search_index::mark_complete(&tx)?;
+            }
         }
         tx.commit()?;
         Ok(())
