@@ -779,6 +779,7 @@ fn the_card_flag_finds_exactly_the_customers_the_full_scan_links() {
          DROP INDEX customers_lifecycle; CREATE INDEX customers_lifecycle ON customers (lifecycle);
          DROP TRIGGER customer_search_add; DROP TRIGGER customer_search_change; DROP TRIGGER customer_search_remove;
          DROP TABLE customer_search_terms; DROP TABLE customer_search; DROP TABLE search_index;
+         DROP INDEX tier_snapshots_valued;
          PRAGMA user_version = 8;",
     )
     .unwrap();

@@ -262,6 +262,7 @@ fn a_first_load_leaves_the_index_to_be_caught_up_and_a_migrated_base_catches_up(
     conn.execute_batch(
         "DROP TRIGGER customer_search_add; DROP TRIGGER customer_search_change; DROP TRIGGER customer_search_remove;
          DROP TABLE customer_search_terms; DROP TABLE customer_search; DROP TABLE search_index;
+         DROP INDEX tier_snapshots_valued;
          PRAGMA user_version = 9;",
     )
     .unwrap();
