@@ -259,8 +259,10 @@ impl Repo {
         limit: usize,
         matches: usize,
     ) -> Result<Vec<CustomerRow>> {
-        if let Some(ids) = self.remembered(filter, query)? {
-            return self.rows_by_id(ids.iter().skip(offset).take(limit));
+        if let Some(m) = self.remembered(filter, query)?
+            && m.all
+        {
+            return self.rows_by_id(m.ids.iter().skip(offset).take(limit));
         }
         let (from, cond, args) = match search_plan(self.conn(), query)? {
             Search::Nothing => return Ok(Vec::new()),
@@ -327,7 +329,8 @@ impl Repo {
     /// Counts an indexed search by reading its matches' ids and names (up
     /// to the cap, or to [`SORT_BELOW`]); when that is all of them, they
     /// are kept in list order for the window reads that follow
-    /// ([`SearchMemo`]), so each match is looked up once per search.
+    /// ([`SearchMemo`]), so each match is looked up once per search (and
+    /// otherwise, how many there are at least, for the next count).
     fn count_indexed(
         &self,
         filter: &ListFilter,
@@ -337,8 +340,13 @@ impl Repo {
         mut args: Vec<String>,
         matching: String,
     ) -> Result<usize> {
-        if let Some(ids) = self.remembered(filter, query)? {
-            return Ok(ids.len().min(cap));
+        if let Some(m) = self.remembered(filter, query)? {
+            if m.all {
+                return Ok(m.ids.len().min(cap));
+            }
+            if cap <= m.found {
+                return Ok(cap);
+            }
         }
         args.push(matching);
         let sql = format!(
@@ -356,27 +364,31 @@ impl Repo {
         let mut found: Vec<(String, i64)> =
             st.query_map(params.as_slice(), |r| Ok((r.get(1)?, r.get(0)?)))?.collect::<rusqlite::Result<_>>()?;
         let n = found.len();
-        if n < limit {
+        let all = n < limit;
+        if all {
             found.sort_unstable();
-            *self.search_memo.borrow_mut() = Some(SearchMemo {
-                filter: *filter,
-                query: query.to_string(),
-                stamp: self.stamp()?,
-                ids: found.into_iter().map(|(_, id)| id).collect(),
-            });
         }
+        *self.search_memo.borrow_mut() = Some(SearchMemo {
+            filter: *filter,
+            query: query.to_string(),
+            stamp: self.stamp()?,
+            found: n,
+            all,
+            ids: if all { found.into_iter().map(|(_, id)| id).collect() } else { Vec::new() },
+        });
         Ok(n.min(cap))
     }
 
     /// The remembered matches of this search, if the base has not changed
     /// since they were read.
-    fn remembered(&self, filter: &ListFilter, query: &str) -> Result<Option<std::cell::Ref<'_, [i64]>>> {
+    fn remembered(&self, filter: &ListFilter, query: &str) -> Result<Option<std::cell::Ref<'_, SearchMemo>>> {
         let memo = self.search_memo.borrow();
-        let Some(m) = memo.as_ref() else { return Ok(None) };
-        if m.filter != *filter || m.query != query || m.stamp != self.stamp()? {
-            return Ok(None);
+        match memo.as_ref() {
+            Some(m) if m.filter == *filter && m.query == query && m.stamp == self.stamp()? => {
+                Ok(std::cell::Ref::filter_map(memo, Option::as_ref).ok())
+            }
+            _ => Ok(None),
         }
-        Ok(Some(std::cell::Ref::map(memo, |m| m.as_ref().map(|m| m.ids.as_slice()).unwrap_or_default())))
     }
 
     /// Changes when anyone commits a change to the base (another
@@ -478,6 +490,11 @@ pub(crate) struct SearchMemo {
     filter: ListFilter,
     query: String,
     stamp: (i64, u64),
+    /// How many matches were read (all of them, or as many as counting
+    /// needed: then at least this many match).
+    found: usize,
+    /// Whether `ids` holds every match.
+    all: bool,
     ids: Vec<i64>,
 }
 
