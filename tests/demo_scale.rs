@@ -184,6 +184,9 @@ fn search_finds_generated_customers_by_name_and_by_phone_digits() {
     let dir = tempfile::tempdir().unwrap();
     let (repo, _) = make(&dir.path().join("s.db"), 42);
     let finds = |q: &str, id: i64| repo.search_customers(q, 0, N).unwrap().iter().any(|r| r.id == id);
+    // The load built the search index before it committed: these searches
+    // read it (tests/search_index.rs shows it answers as a scan does).
+    assert!(repo.search_index_complete().unwrap());
 
     // The two named customers: CJK, and accents typed or not.
     assert!(finds(YAMADA, 1));
