@@ -126,14 +126,22 @@ pub const FOLLOW_UP_GRACE_DAYS: i64 = 7;
 
 /// Every reminder the enabled rules want, as of `s.now`.
 pub fn proposals(i: &RuleInputs, s: &RuleSettings) -> Vec<Proposal> {
-    let on = |r: Rule| s.enabled.contains(&r);
     let mut out = Vec::new();
+    each_proposal(i, s, |p| out.push(p));
+    out
+}
+
+/// As [`proposals`], handed to `emit` one at a time (on a million
+/// customers the rules want hundreds of thousands of reminders, nearly all
+/// raised before: they need not be held all at once).
+pub fn each_proposal(i: &RuleInputs, s: &RuleSettings, mut emit: impl FnMut(Proposal)) {
+    let on = |r: Rule| s.enabled.contains(&r);
     let today = s.now.date_naive();
     if on(Rule::FollowUp) {
         for (tx, customer, at) in &i.sales {
             let due = *at + Duration::days(s.follow_up_days as i64);
             if due >= s.now - Duration::days(FOLLOW_UP_GRACE_DAYS) {
-                out.push(Proposal {
+                emit(Proposal {
                     rule: Rule::FollowUp,
                     customer_id: *customer,
                     due_at: due,
@@ -149,7 +157,7 @@ pub fn proposals(i: &RuleInputs, s: &RuleSettings) -> Vec<Proposal> {
             if let Some(day) = birthday_in(*born, today.year())
                 && day == today
             {
-                out.push(Proposal {
+                emit(Proposal {
                     rule: Rule::Birthday,
                     customer_id: *customer,
                     due_at: day.and_hms_opt(9, 0, 0).unwrap_or_default().and_utc(),
@@ -167,7 +175,7 @@ pub fn proposals(i: &RuleInputs, s: &RuleSettings) -> Vec<Proposal> {
             if !matches!(tier, Tier::Top | Tier::Growth) || s.now - quiet_since < limit {
                 continue;
             }
-            out.push(Proposal {
+            emit(Proposal {
                 rule: Rule::NoContact,
                 customer_id: *customer,
                 due_at: s.now,
@@ -179,7 +187,7 @@ pub fn proposals(i: &RuleInputs, s: &RuleSettings) -> Vec<Proposal> {
     }
     if on(Rule::TierDrop) {
         for (customer, now_in, day) in &i.tier_drops {
-            out.push(Proposal {
+            emit(Proposal {
                 rule: Rule::TierDrop,
                 customer_id: *customer,
                 due_at: s.now,
@@ -192,7 +200,7 @@ pub fn proposals(i: &RuleInputs, s: &RuleSettings) -> Vec<Proposal> {
     if on(Rule::Credit) {
         for (customer, outstanding, limit) in &i.over_limit {
             if outstanding > limit {
-                out.push(Proposal {
+                emit(Proposal {
                     rule: Rule::Credit,
                     customer_id: *customer,
                     due_at: s.now,
@@ -206,7 +214,7 @@ pub fn proposals(i: &RuleInputs, s: &RuleSettings) -> Vec<Proposal> {
     if on(Rule::Complaint) {
         for (case, customer, title, deadline) in &i.open_cases {
             if *deadline < s.now {
-                out.push(Proposal {
+                emit(Proposal {
                     rule: Rule::Complaint,
                     customer_id: *customer,
                     due_at: *deadline,
@@ -221,7 +229,7 @@ pub fn proposals(i: &RuleInputs, s: &RuleSettings) -> Vec<Proposal> {
         let notice = Duration::hours(s.promise_notice_hours as i64);
         for (promise, customer, text, due, agent) in &i.open_promises {
             if *due - notice <= s.now {
-                out.push(Proposal {
+                emit(Proposal {
                     rule: Rule::Promise,
                     customer_id: *customer,
                     due_at: *due - notice,
@@ -234,7 +242,7 @@ pub fn proposals(i: &RuleInputs, s: &RuleSettings) -> Vec<Proposal> {
     }
     if on(Rule::ChurnRisk) {
         for (customer, p) in &i.churn_risks {
-            out.push(Proposal {
+            emit(Proposal {
                 rule: Rule::ChurnRisk,
                 customer_id: *customer,
                 due_at: s.now,
@@ -244,7 +252,6 @@ pub fn proposals(i: &RuleInputs, s: &RuleSettings) -> Vec<Proposal> {
             });
         }
     }
-    out
 }
 
 /// The birthday in `year`: 29 February falls on 28 February in other years.

@@ -1,7 +1,7 @@
 //! What the care rules read, and writing their reminders once per occasion.
 
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::params;
+use rusqlite::{Transaction, params};
 
 use super::{Repo, Result, code, from_ts, parse_date, reminders::insert_reminder, ts};
 use crate::domain::care_rules::{FOLLOW_UP_GRACE_DAYS, Proposal, RuleInputs};
@@ -91,35 +91,54 @@ impl Repo {
     }
 
     /// Writes the rules' reminders in one transaction; those whose
-    /// (rule, occasion) already exists are skipped. `note` words each one.
-    /// Returns the proposals that became new reminders.
+    /// (rule, occasion) already exists are skipped. `each` hands the
+    /// proposals over one at a time (so that they are never all held);
+    /// `note` words each one. Returns the proposals that became new
+    /// reminders.
     pub fn raise_reminders(
         &mut self,
-        proposals: &[Proposal],
+        each: impl FnOnce(&mut dyn FnMut(Proposal)),
         note: impl Fn(&Proposal) -> String,
     ) -> Result<Vec<Proposal>> {
         self.write(|tx, agent| {
             let mut made = Vec::new();
-            for p in proposals {
-                let r = NewReminder {
-                    customer_id: p.customer_id,
-                    kind: p.rule.kind(),
-                    due_at: p.due_at,
-                    note: note(p),
-                    owner: p.owner.clone(),
-                    recurrence: None,
-                    origin: Some((p.rule.code().to_string(), p.occasion.clone())),
-                };
-                if insert_reminder(tx, agent, &r)?.is_some() {
-                    // Over the limit: on hold from the occasion on, until
-                    // someone lifts it.
-                    if p.rule == crate::domain::care_rules::Rule::Credit {
-                        Repo::place_hold_in(tx, agent, p.customer_id, &p.detail)?;
-                    }
-                    made.push(p.clone());
+            let mut failed = None;
+            each(&mut |p: Proposal| {
+                if failed.is_some() {
+                    return;
                 }
+                match raise_one(tx, agent, &p, &note) {
+                    Ok(true) => made.push(p),
+                    Ok(false) => {}
+                    Err(e) => failed = Some(e),
+                }
+            });
+            match failed {
+                Some(e) => Err(e),
+                None => Ok(made),
             }
-            Ok(made)
         })
     }
+}
+
+/// Writes one proposal's reminder unless its (rule, occasion) exists;
+/// whether it did.
+fn raise_one(tx: &Transaction, agent: &str, p: &Proposal, note: &impl Fn(&Proposal) -> String) -> Result<bool> {
+    let r = NewReminder {
+        customer_id: p.customer_id,
+        kind: p.rule.kind(),
+        due_at: p.due_at,
+        note: note(p),
+        owner: p.owner.clone(),
+        recurrence: None,
+        origin: Some((p.rule.code().to_string(), p.occasion.clone())),
+    };
+    if insert_reminder(tx, agent, &r)?.is_none() {
+        return Ok(false);
+    }
+    // Over the limit: on hold from the occasion on, until someone lifts it.
+    if p.rule == crate::domain::care_rules::Rule::Credit {
+        Repo::place_hold_in(tx, agent, p.customer_id, &p.detail)?;
+    }
+    Ok(true)
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::{Config, Lang};
 use crate::domain::care_figures::{CareFigures, care_figures};
-use crate::domain::care_rules::{Proposal, Rule, RuleSettings, proposals};
+use crate::domain::care_rules::{Proposal, Rule, RuleSettings, each_proposal};
 use crate::domain::forecast::Period;
 use crate::domain::team::team_view;
 use crate::i18n::Txt;
@@ -71,7 +71,6 @@ pub fn run_rules(repo: &mut Repo, config: &Config, now: DateTime<Utc>) -> Result
         promise_notice_hours: config.care.promise_notice_hours,
         enabled,
     };
-    let wanted = proposals(&inputs, &settings);
     let lang = config.language();
-    repo.raise_reminders(&wanted, |p| note(p, lang))
+    repo.raise_reminders(|emit| each_proposal(&inputs, &settings, emit), |p| note(p, lang))
 }
