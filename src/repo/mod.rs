@@ -230,6 +230,17 @@ impl Repo {
         &self.conn
     }
 
+    /// A second, read-only connection to the same base, for a long read
+    /// beside this connection's writes (its own snapshot once it begins a
+    /// transaction).
+    pub(crate) fn reader(&self) -> Result<Connection> {
+        let conn =
+            Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                .map_err(|e| RepoError::Open { path: self.path.display().to_string(), detail: e.to_string() })?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        Ok(conn)
+    }
+
     /// Reads a value from the `meta` table.
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
