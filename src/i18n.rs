@@ -34,6 +34,7 @@ texts! {
     SearchLabel => "Search", "搜索";
     SearchHint => "name, company, email or phone digits", "姓名、公司、邮箱或电话号码";
     Matches => "matches", "条结果";
+    SearchIndexing => "search index building: slower", "搜索索引建立中：较慢";
     NoMatch => "No customer matches", "没有匹配的客户";
     EmptyBase => "This base has no customers yet. Press {key} to load demo data.", "数据库中还没有客户。按 {key} 加载演示数据。";
     DemoLoaded => "Demo data loaded.", "演示数据已加载。";

@@ -198,6 +198,25 @@ fn a_search_typed_and_entered_before_a_frame_opens_the_match() {
 }
 
 #[test]
+fn a_search_while_the_index_is_built_says_so_and_still_finds() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    // As after a first import: the background job fills the index.
+    app.repo.reset_search_index().unwrap();
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "山田");
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("search index building"), "{screen}");
+    assert!(screen.contains("山田太郎"), "{screen}");
+    // Another connection (the app's job) completes it: the title clears.
+    rapport::repo::Repo::open(app.repo.path(), "job").unwrap().catch_up_search_index().unwrap();
+    assert!(app.poll_changes());
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(!screen.contains("search index building"), "{screen}");
+    assert!(screen.contains("山田太郎"), "{screen}");
+}
+
+#[test]
 fn logging_a_call_saves_it_and_shows_it_on_the_card() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = common::app(&dir, false, false);

@@ -46,6 +46,9 @@ pub struct CustomersPane {
     /// The possible-duplicates view, when open.
     duplicates: Option<DuplicatesView>,
     error: Option<String>,
+    /// The search index is still being filled (after a first import):
+    /// searches read every customer meanwhile, and the title says so.
+    indexing: bool,
 }
 
 impl CustomersPane {
@@ -66,6 +69,7 @@ impl CustomersPane {
     /// covers what is on screen.
     fn refresh(&mut self, env: &mut Env) {
         if self.loaded_query.as_deref() != Some(self.query.as_str()) {
+            self.indexing = !self.query.trim().is_empty() && !env.repo.search_index_complete().unwrap_or(true);
             match env.repo.count_customers_in(&self.filter(), &self.query, COUNT_CAP + 1) {
                 Ok(n) => {
                     self.total = n;
@@ -248,6 +252,9 @@ impl CustomersPane {
         }
         if let Some(l) = self.lifecycle {
             title += &format!(" · {}", ui.t(Txt::lifecycle(l.code())));
+        }
+        if self.indexing {
+            title += &format!(" · {}", ui.t(Txt::SearchIndexing));
         }
         let outer = block(&title, th, !self.typing);
         let inner = outer.inner(list_area);
