@@ -5,6 +5,7 @@
 //! while it is being filled in steps.
 
 use chrono::NaiveDate;
+use rapport::domain::lifecycle::Stage;
 use rapport::domain::model::{CustomerKind, CustomerStatus, NewContact, NewCustomer};
 use rapport::repo::Repo;
 use rapport::repo::customers::{ListFilter, SORT_BELOW};
@@ -18,6 +19,8 @@ fn demo_base() -> (tempfile::TempDir, Repo) {
         &rapport::demo::DemoOptions { customers: 400, ..rapport::demo::DemoOptions::new(today) },
     )
     .unwrap();
+    // Lifecycle stages, for the list filtered by one.
+    rapport::services::churn::recompute(&mut repo, &rapport::config::Config::default(), today).unwrap();
     (dir, repo)
 }
 
@@ -27,7 +30,11 @@ fn demo_base() -> (tempfile::TempDir, Repo) {
 type Answer = Vec<(usize, Vec<(i64, String)>, Vec<(i64, String)>, Vec<i64>)>;
 
 fn answer(repo: &Repo, q: &str) -> Answer {
-    let filters = [ListFilter::default(), ListFilter { status: CustomerStatus::Archived, lifecycle: None }];
+    let filters = [
+        ListFilter::default(),
+        ListFilter { status: CustomerStatus::Archived, lifecycle: None },
+        ListFilter { status: CustomerStatus::Active, lifecycle: Some(Stage::Mature) },
+    ];
     filters
         .iter()
         .map(|f| {
@@ -101,12 +108,17 @@ fn indexed_and_scanned(repo: &mut Repo, qs: &[String]) -> (Vec<Answer>, Vec<Answ
 
 fn assert_same(repo: &mut Repo, qs: &[String], when: &str) {
     let (indexed, scanned) = indexed_and_scanned(repo, qs);
-    let mut found = 0;
+    let (mut found, mut mature) = (0, 0);
     for ((q, i), s) in qs.iter().zip(&indexed).zip(&scanned) {
         assert_eq!(i, s, "{when}: {q:?} through the index (left) and by a scan (right)");
         found += usize::from(s[0].0 > 0);
+        mature += usize::from(s[2].0 > 0);
     }
     assert!(found > qs.len() / 2, "{when}: only {found} of {} searches found anyone", qs.len());
+    let mature_filter = ListFilter { status: CustomerStatus::Active, lifecycle: Some(Stage::Mature) };
+    if repo.count_customers_in(&mature_filter, "", 1).unwrap() > 0 {
+        assert!(mature > 0, "{when}: no search found a mature customer");
+    }
 }
 
 #[test]
@@ -114,6 +126,8 @@ fn the_index_finds_exactly_what_a_scan_finds() {
     let (_dir, mut repo) = demo_base();
     let qs = queries(&repo);
     assert!(qs.len() > 300, "{} queries", qs.len());
+    let mature = ListFilter { status: CustomerStatus::Active, lifecycle: Some(Stage::Mature) };
+    assert!(repo.count_customers_in(&mature, "", 1_000).unwrap() > 10);
     assert_same(&mut repo, &qs, "demo base");
 }
 
