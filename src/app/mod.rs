@@ -366,8 +366,9 @@ impl App {
                         let placed = crate::services::pyramid::recompute(&mut repo, &config, day)?;
                         crate::services::churn::recompute_with(&mut repo, &config, day, &placed)?;
                     }
-                    let raised = crate::services::care::run_rules(&mut repo, &config, now)?;
-                    Ok(JobDone { recomputed: recompute.then_some(day), raised: raised.len() })
+                    let mut raised = 0;
+                    crate::services::care::run_rules_each(&mut repo, &config, now, |_| raised += 1)?;
+                    Ok(JobDone { recomputed: recompute.then_some(day), raised })
                 })
                 .map_err(|e| e.to_string());
             let _ = tx.send(result);

@@ -108,13 +108,18 @@ pub fn run(cli: &Cli, config: &Config, args: &CareArgs) -> anyhow::Result<i32> {
     match args.what {
         CareCommand::RunRules => {
             let mut repo = open_existing_repo(cli, config)?;
-            let made = crate::services::care::run_rules(&mut repo, config, Utc::now())?;
+            let rules = crate::domain::care_rules::Rule::ALL;
+            let mut counts = vec![0usize; rules.len()];
+            crate::services::care::run_rules_each(&mut repo, config, Utc::now(), |p| {
+                if let Some(i) = rules.iter().position(|r| *r == p.rule) {
+                    counts[i] += 1;
+                }
+            })?;
             let mut out = String::new();
-            for r in crate::domain::care_rules::Rule::ALL {
-                let n = made.iter().filter(|p| p.rule == *r).count();
+            for (r, n) in rules.iter().zip(&counts) {
                 out += &format!("{:<12}{n}\n", r.code());
             }
-            out += &format!("{} reminder(s) raised\n", made.len());
+            out += &format!("{} reminder(s) raised\n", counts.iter().sum::<usize>());
             emit(&out)?;
             Ok(0)
         }

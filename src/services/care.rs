@@ -59,9 +59,23 @@ pub fn note(p: &Proposal, lang: Lang) -> String {
 /// Runs every enabled rule as of `now`; returns the reminders it raised.
 /// Running it again raises nothing new.
 pub fn run_rules(repo: &mut Repo, config: &Config, now: DateTime<Utc>) -> Result<Vec<Proposal>> {
+    let mut made = Vec::new();
+    run_rules_each(repo, config, now, |p| made.push(p))?;
+    Ok(made)
+}
+
+/// As [`run_rules`], handing each reminder raised to `raised` instead of
+/// keeping them (a first run on a million customers raises hundreds of
+/// thousands).
+pub fn run_rules_each(
+    repo: &mut Repo,
+    config: &Config,
+    now: DateTime<Utc>,
+    mut raised: impl FnMut(Proposal),
+) -> Result<()> {
     let enabled = enabled_rules(config);
     if enabled.is_empty() {
-        return Ok(Vec::new());
+        return Ok(());
     }
     let inputs = repo.rule_inputs(now, config.care.follow_up_days)?;
     let settings = RuleSettings {
@@ -72,5 +86,5 @@ pub fn run_rules(repo: &mut Repo, config: &Config, now: DateTime<Utc>) -> Result
         enabled,
     };
     let lang = config.language();
-    repo.raise_reminders(|emit| each_proposal(&inputs, &settings, emit), |p| note(p, lang))
+    repo.raise_reminders(|emit| each_proposal(&inputs, &settings, emit), |p| note(p, lang), &mut raised)
 }
