@@ -336,3 +336,30 @@ fn a_remembered_search_is_read_again_once_the_base_changes() {
     other.update_customer(&c).unwrap();
     assert_eq!(names(&repo), ["Xylophone Abe"]);
 }
+
+#[test]
+fn long_and_odd_searches_answer_without_error() {
+    let (_dir, repo) = demo_base();
+    let long_latin: String = "abcdefghij".repeat(60);
+    let long_cjk: String = "山田太郎".repeat(150);
+    let pasted = "Zoë Ångström | Smith, Jones & Co | zoe@example.fr".repeat(20);
+    let digits = "+1 (514) 721-4711 ".repeat(30);
+    for q in [
+        long_latin.as_str(),
+        long_cjk.as_str(),
+        pasted.as_str(),
+        digits.as_str(),
+        "\"\"\"",
+        "a\"b",
+        "'; DROP",
+        "NOT a",
+        "(((",
+        "^",
+        "-x",
+    ] {
+        let n = repo.count_customers(q, 10_001).unwrap_or_else(|e| panic!("{q:?}: {e}"));
+        let rows = repo.search_customers(q, 0, 50).unwrap_or_else(|e| panic!("{q:?}: {e}"));
+        assert_eq!(rows.len(), n.min(50), "{q:?}");
+        repo.customers_by_phone(q).unwrap_or_else(|e| panic!("{q:?}: {e}"));
+    }
+}
