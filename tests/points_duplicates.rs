@@ -780,6 +780,8 @@ fn the_card_flag_finds_exactly_the_customers_the_full_scan_links() {
          DROP TRIGGER customer_search_add; DROP TRIGGER customer_search_change; DROP TRIGGER customer_search_remove;
          DROP TABLE customer_search_terms; DROP TABLE customer_search; DROP TABLE search_index;
          DROP INDEX tier_snapshots_valued;
+         DROP TRIGGER band_totals_add; DROP TRIGGER band_totals_remove; DROP TRIGGER band_totals_change;
+         DROP TABLE band_totals;
          PRAGMA user_version = 8;",
     )
     .unwrap();

@@ -298,6 +298,8 @@ fn a_first_load_leaves_the_index_to_be_caught_up_and_a_migrated_base_catches_up(
         "DROP TRIGGER customer_search_add; DROP TRIGGER customer_search_change; DROP TRIGGER customer_search_remove;
          DROP TABLE customer_search_terms; DROP TABLE customer_search; DROP TABLE search_index;
          DROP INDEX tier_snapshots_valued;
+         DROP TRIGGER band_totals_add; DROP TRIGGER band_totals_remove; DROP TRIGGER band_totals_change;
+         DROP TABLE band_totals;
          PRAGMA user_version = 9;",
     )
     .unwrap();

@@ -9,7 +9,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Statement, Transaction, TransactionBehavior, params};
 
-use super::{Repo, RepoError, Result, audit, date_text, search_index, transactions, ts};
+use super::{Repo, RepoError, Result, audit, band_totals, date_text, search_index, transactions, ts};
 use crate::domain::model::{CustomerKind, DealStatus, ReminderKind, ReminderStatus, TxKind};
 use crate::domain::money::Money;
 use crate::domain::text::{fold, phone_digits, sanitize};
@@ -361,6 +361,7 @@ impl Repo {
             tx.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))?;
         }
         let triggers = transactions::suspend_money_triggers(&tx)?;
+        let bands = band_totals::suspend(&tx)?;
         search_index::suspend(&tx)?;
         let (out, counts) = {
             let mut load = BulkLoad::new(&tx)?;
@@ -375,6 +376,7 @@ impl Repo {
             tx.execute_batch(&sql)?;
         }
         transactions::restore_money_triggers(&tx, triggers)?;
+        band_totals::restore(&tx, bands)?;
         search_index::rebuild(&tx)?;
         if let Some(m) = summary.as_object_mut() {
             m.insert("customers".into(), counts.customers.into());

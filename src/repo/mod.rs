@@ -4,6 +4,7 @@
 
 pub mod audit;
 mod backup;
+mod band_totals;
 pub mod batch;
 pub mod bulk;
 pub mod care_rules;

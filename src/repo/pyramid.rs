@@ -15,10 +15,8 @@ impl Repo {
     /// active customers, in the order Top, Growth, Low, Negative.
     pub fn tier_bands(&self) -> Result<[Band; 4]> {
         let mut out: [Band; 4] = Default::default();
-        let mut st = self.conn().prepare_cached(
-            "SELECT coalesce(tier_pin, tier), count(*), sum(contribution) FROM customers
-             WHERE status = 'active' GROUP BY 1",
-        )?;
+        // Kept by triggers (`band_totals.rs`).
+        let mut st = self.conn().prepare_cached("SELECT tier, customers, contribution FROM band_totals")?;
         let rows =
             st.query_map([], |r| Ok((code(Tier::parse, r.get(0)?)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))?;
         for row in rows {
@@ -603,6 +601,8 @@ impl Repo {
             } else {
                 Vec::new()
             };
+            // Likewise the bands' totals: counted again once at the end.
+            let bands = if rebuild.is_empty() { None } else { Some(super::band_totals::suspend(tx)?) };
             {
                 let mut figures = tx.prepare_cached(
                     "UPDATE customers SET tier = ?2, contribution = ?3, rfm_r = ?4, rfm_f = ?5, rfm_m = ?6,
@@ -634,6 +634,9 @@ impl Repo {
             }
             for sql in rebuild {
                 tx.execute_batch(&sql)?;
+            }
+            if let Some(triggers) = bands {
+                super::band_totals::restore(tx, triggers)?;
             }
             write_snapshot(tx, day, &places)?;
             Ok(changed)

@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_9,
     MIGRATION_10,
     MIGRATION_11,
+    MIGRATION_12,
 ];
 
 /// The schema version this binary writes.
@@ -110,6 +111,41 @@ END;
 /// indexed, by customer.
 const MIGRATION_11: &str = r#"
 CREATE INDEX tier_snapshots_valued ON tier_snapshots (customer_id) WHERE tier IN ('top', 'growth');
+"#;
+
+/// Each band's count and total (`band_totals.rs`): the pyramid pane read
+/// them by grouping every active customer on each open.
+const MIGRATION_12: &str = r#"
+CREATE TABLE band_totals (
+    tier          TEXT PRIMARY KEY,
+    customers     INTEGER NOT NULL DEFAULT 0,
+    contribution  INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+INSERT INTO band_totals (tier) VALUES ('top'), ('growth'), ('low'), ('negative');
+UPDATE band_totals SET
+    customers = (SELECT count(*) FROM customers
+                 WHERE status = 'active' AND coalesce(tier_pin, tier) = band_totals.tier),
+    contribution = (SELECT coalesce(sum(contribution), 0) FROM customers
+                    WHERE status = 'active' AND coalesce(tier_pin, tier) = band_totals.tier);
+CREATE TRIGGER band_totals_add AFTER INSERT ON customers WHEN NEW.status = 'active'
+BEGIN
+    UPDATE band_totals SET customers = customers + 1, contribution = contribution + NEW.contribution
+    WHERE tier = coalesce(NEW.tier_pin, NEW.tier);
+END;
+CREATE TRIGGER band_totals_remove AFTER DELETE ON customers WHEN OLD.status = 'active'
+BEGIN
+    UPDATE band_totals SET customers = customers - 1, contribution = contribution - OLD.contribution
+    WHERE tier = coalesce(OLD.tier_pin, OLD.tier);
+END;
+CREATE TRIGGER band_totals_change AFTER UPDATE OF status, tier, tier_pin, contribution ON customers
+WHEN OLD.status IS NOT NEW.status OR OLD.contribution IS NOT NEW.contribution
+    OR coalesce(OLD.tier_pin, OLD.tier) IS NOT coalesce(NEW.tier_pin, NEW.tier)
+BEGIN
+    UPDATE band_totals SET customers = customers - 1, contribution = contribution - OLD.contribution
+    WHERE OLD.status = 'active' AND tier = coalesce(OLD.tier_pin, OLD.tier);
+    UPDATE band_totals SET customers = customers + 1, contribution = contribution + NEW.contribution
+    WHERE NEW.status = 'active' AND tier = coalesce(NEW.tier_pin, NEW.tier);
+END;
 "#;
 
 /// The indexes of the customers' own keys, built once the migration's fill

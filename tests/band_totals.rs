@@ -1,0 +1,117 @@
+//! The pyramid's band totals (count and contribution of each band, kept by
+//! triggers in `band_totals`) always equal a count of the customers
+//! themselves, whatever wrote to them: a recompute that changes a few or
+//! most customers, pins, archiving, a merge, new customers, an import, a
+//! generated base, and a base migrated from before the table.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use rapport::config::Config;
+use rapport::domain::model::{CustomerKind, CustomerStatus, NewCustomer, Tier};
+use rapport::repo::Repo;
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
+}
+
+/// Each band's (customers, contribution) counted from the customers.
+fn counted(path: &Path) -> Vec<(u64, i64)> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    Tier::ALL
+        .iter()
+        .map(|t| {
+            conn.query_row(
+                "SELECT count(*), coalesce(sum(contribution), 0) FROM customers
+                 WHERE status = 'active' AND coalesce(tier_pin, tier) = ?1",
+                [t.code()],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
+            )
+            .unwrap()
+        })
+        .collect()
+}
+
+fn check(repo: &Repo, when: &str) {
+    let kept: Vec<(u64, i64)> = repo.tier_bands().unwrap().iter().map(|b| (b.count, b.total.0)).collect();
+    assert_eq!(kept, counted(repo.path()), "{when}: kept (left) and counted (right)");
+}
+
+#[test]
+fn band_totals_follow_every_kind_of_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut repo = Repo::open(&dir.path().join("b.db"), "alice").unwrap();
+    check(&repo, "new base");
+    rapport::demo::generate(
+        &mut repo,
+        &rapport::demo::DemoOptions { customers: 400, ..rapport::demo::DemoOptions::new(today()) },
+    )
+    .unwrap();
+    check(&repo, "demo base");
+    let bands = repo.tier_bands().unwrap();
+    assert!(bands.iter().all(|b| b.count > 0), "{bands:?}");
+
+    let config = Config::default();
+    // A day later: a few customers change.
+    rapport::services::pyramid::recompute(&mut repo, &config, today().succ_opt().unwrap()).unwrap();
+    check(&repo, "next day's recompute");
+    // Two years on, nearly everyone changes: the bulk path.
+    rapport::services::pyramid::recompute(&mut repo, &config, NaiveDate::from_ymd_opt(2028, 12, 1).unwrap()).unwrap();
+    check(&repo, "a recompute that changes most customers");
+    rapport::services::pyramid::recompute(&mut repo, &config, today()).unwrap();
+    check(&repo, "back to today");
+
+    // Pins, archiving, a merge, a new customer.
+    let rows = repo.search_customers("", 0, 10).unwrap();
+    let mut c = repo.customer(rows[0].id).unwrap();
+    c.tier_pin = Some(Tier::Top);
+    repo.update_customer(&c).unwrap();
+    check(&repo, "a pin");
+    let mut c = repo.customer(rows[0].id).unwrap();
+    c.tier_pin = None;
+    c.status = CustomerStatus::Archived;
+    repo.update_customer(&c).unwrap();
+    check(&repo, "unpinned and archived");
+    let mut c = repo.customer(rows[0].id).unwrap();
+    c.status = CustomerStatus::Active;
+    repo.update_customer(&c).unwrap();
+    check(&repo, "restored");
+    repo.merge_customers(rows[1].id, rows[2].id).unwrap();
+    check(&repo, "a merge");
+    repo.create_customer(&NewCustomer::named(CustomerKind::Individual, "Nova Quist")).unwrap();
+    check(&repo, "a new customer");
+
+    // An import of new and changed customers, then a recompute.
+    let csv = dir.path().join("c.csv");
+    std::fs::write(&csv, "external_id,name,tier_pin\nn1,Ada Import,top\nn2,Bo Import,\n").unwrap();
+    let db = repo.path().to_str().unwrap().to_string();
+    assert_eq!(
+        rapport::cli::run_args(["rapport", "--db", &db, "import", "customers", csv.to_str().unwrap()]).unwrap(),
+        0
+    );
+    check(&repo, "an import");
+    rapport::services::pyramid::recompute(&mut repo, &config, today()).unwrap();
+    check(&repo, "a recompute after the import");
+
+    // A base from before the table (schema 11): filled by the migration.
+    drop(repo);
+    let conn = rusqlite::Connection::open(dir.path().join("b.db")).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER band_totals_add; DROP TRIGGER band_totals_remove; DROP TRIGGER band_totals_change;
+         DROP TABLE band_totals; PRAGMA user_version = 11;",
+    )
+    .unwrap();
+    drop(conn);
+    let repo = Repo::open(&dir.path().join("b.db"), "alice").unwrap();
+    check(&repo, "migrated");
+}
+
+#[test]
+fn a_generated_base_counts_its_bands_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut repo = Repo::open(&dir.path().join("g.db"), "demo").unwrap();
+    let o = rapport::demo::scale::ScaleOptions::new(2_000, today());
+    rapport::demo::scale::generate(&mut repo, &o, &Config::default()).unwrap();
+    check(&repo, "generated");
+    assert!(repo.tier_bands().unwrap().iter().all(|b| b.count > 0));
+}
