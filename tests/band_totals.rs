@@ -98,7 +98,10 @@ fn band_totals_follow_every_kind_of_write() {
     let conn = rusqlite::Connection::open(dir.path().join("b.db")).unwrap();
     conn.execute_batch(
         "DROP TRIGGER band_totals_add; DROP TRIGGER band_totals_remove; DROP TRIGGER band_totals_change;
-         DROP TABLE band_totals; PRAGMA user_version = 11;",
+         DROP TABLE band_totals;
+         DROP TRIGGER reminders_band_set; DROP TRIGGER reminders_band_follow; DROP TRIGGER customers_band_to_reminders;
+         DROP INDEX reminders_triage; ALTER TABLE reminders DROP COLUMN band;
+         PRAGMA user_version = 11;",
     )
     .unwrap();
     drop(conn);

@@ -782,6 +782,8 @@ fn the_card_flag_finds_exactly_the_customers_the_full_scan_links() {
          DROP INDEX tier_snapshots_valued;
          DROP TRIGGER band_totals_add; DROP TRIGGER band_totals_remove; DROP TRIGGER band_totals_change;
          DROP TABLE band_totals;
+         DROP TRIGGER reminders_band_set; DROP TRIGGER reminders_band_follow; DROP TRIGGER customers_band_to_reminders;
+         DROP INDEX reminders_triage; ALTER TABLE reminders DROP COLUMN band;
          PRAGMA user_version = 8;",
     )
     .unwrap();

@@ -300,6 +300,8 @@ fn a_first_load_leaves_the_index_to_be_caught_up_and_a_migrated_base_catches_up(
          DROP INDEX tier_snapshots_valued;
          DROP TRIGGER band_totals_add; DROP TRIGGER band_totals_remove; DROP TRIGGER band_totals_change;
          DROP TABLE band_totals;
+         DROP TRIGGER reminders_band_set; DROP TRIGGER reminders_band_follow; DROP TRIGGER customers_band_to_reminders;
+         DROP INDEX reminders_triage; ALTER TABLE reminders DROP COLUMN band;
          PRAGMA user_version = 9;",
     )
     .unwrap();

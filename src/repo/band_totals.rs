@@ -2,15 +2,29 @@
 //! triggers on `customers` (migration 12) so that the pyramid pane reads
 //! four rows instead of grouping every active customer (a quarter to a
 //! third of a second on a million customers, on every open of the pane and
-//! every reload). A bulk write that changes most customers suspends the
-//! triggers and counts the bands again in one pass at the end.
+//! every reload). Each open reminder carries its customer's band too
+//! (migration 13), for the care list's order. A bulk write that changes
+//! most customers suspends the triggers and sets both again in one pass
+//! at the end.
 
 use rusqlite::Transaction;
 
 use super::Result;
 
-/// The triggers that keep `band_totals`.
-const TRIGGERS: &[&str] = &["band_totals_add", "band_totals_remove", "band_totals_change"];
+/// The triggers that keep `band_totals` and the reminders' bands.
+const TRIGGERS: &[&str] = &[
+    "band_totals_add",
+    "band_totals_remove",
+    "band_totals_change",
+    "reminders_band_set",
+    "customers_band_to_reminders",
+];
+
+/// Sets every open reminder's band from its customer's.
+const REMINDERS_REFILL: &str = "UPDATE reminders SET band =
+    (SELECT CASE coalesce(c.tier_pin, c.tier) WHEN 'top' THEN 0 WHEN 'growth' THEN 1 WHEN 'low' THEN 2 ELSE 3 END
+     FROM customers c WHERE c.id = reminders.customer_id)
+    WHERE status IN ('open', 'snoozed')";
 
 /// Counts every band again from the customers.
 pub(crate) const REFILL: &str = "UPDATE band_totals SET
@@ -34,9 +48,11 @@ pub(crate) fn suspend(tx: &Transaction) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// Counts the bands again and restores the triggers [`suspend`] dropped.
+/// Counts the bands again, sets the open reminders' bands, and restores
+/// the triggers [`suspend`] dropped.
 pub(crate) fn restore(tx: &Transaction, triggers: Vec<String>) -> Result<()> {
     tx.execute_batch(REFILL)?;
+    tx.execute_batch(REMINDERS_REFILL)?;
     for sql in triggers {
         tx.execute_batch(&sql)?;
     }

@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_10,
     MIGRATION_11,
     MIGRATION_12,
+    MIGRATION_13,
 ];
 
 /// The schema version this binary writes.
@@ -145,6 +146,43 @@ BEGIN
     WHERE OLD.status = 'active' AND tier = coalesce(OLD.tier_pin, OLD.tier);
     UPDATE band_totals SET customers = customers + 1, contribution = contribution + NEW.contribution
     WHERE NEW.status = 'active' AND tier = coalesce(NEW.tier_pin, NEW.tier);
+END;
+"#;
+
+/// The care list orders what is due by the customer's band (Top first),
+/// then by due time: with the band only on the customer, every open
+/// reminder due was joined and the whole lot sorted for each window (2.9 s
+/// for 763,000 due reminders on a million customers). Each reminder now
+/// carries its customer's band (0 Top, 1 Growth, 2 Low, 3 Negative), kept
+/// by triggers, and the open ones are indexed in the list's order.
+const MIGRATION_13: &str = r#"
+ALTER TABLE reminders ADD COLUMN band INTEGER NOT NULL DEFAULT 3;
+UPDATE reminders SET band = (SELECT CASE coalesce(c.tier_pin, c.tier) WHEN 'top' THEN 0 WHEN 'growth' THEN 1
+                                    WHEN 'low' THEN 2 ELSE 3 END
+                             FROM customers c WHERE c.id = reminders.customer_id)
+WHERE status IN ('open', 'snoozed');
+CREATE INDEX reminders_triage ON reminders (band, due_at, id) WHERE status IN ('open', 'snoozed');
+CREATE TRIGGER reminders_band_set AFTER INSERT ON reminders
+BEGIN
+    UPDATE reminders SET band = (SELECT CASE coalesce(c.tier_pin, c.tier) WHEN 'top' THEN 0 WHEN 'growth' THEN 1
+                                        WHEN 'low' THEN 2 ELSE 3 END
+                                 FROM customers c WHERE c.id = NEW.customer_id)
+    WHERE id = NEW.id;
+END;
+CREATE TRIGGER reminders_band_follow AFTER UPDATE OF customer_id, status ON reminders
+WHEN NEW.status IN ('open', 'snoozed')
+BEGIN
+    UPDATE reminders SET band = (SELECT CASE coalesce(c.tier_pin, c.tier) WHEN 'top' THEN 0 WHEN 'growth' THEN 1
+                                        WHEN 'low' THEN 2 ELSE 3 END
+                                 FROM customers c WHERE c.id = NEW.customer_id)
+    WHERE id = NEW.id;
+END;
+CREATE TRIGGER customers_band_to_reminders AFTER UPDATE OF tier, tier_pin ON customers
+WHEN coalesce(OLD.tier_pin, OLD.tier) IS NOT coalesce(NEW.tier_pin, NEW.tier)
+BEGIN
+    UPDATE reminders SET band = CASE coalesce(NEW.tier_pin, NEW.tier) WHEN 'top' THEN 0 WHEN 'growth' THEN 1
+                                     WHEN 'low' THEN 2 ELSE 3 END
+    WHERE customer_id = NEW.id AND status IN ('open', 'snoozed');
 END;
 "#;
 
