@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_11,
     MIGRATION_12,
     MIGRATION_13,
+    MIGRATION_14,
 ];
 
 /// The schema version this binary writes.
@@ -184,6 +185,16 @@ BEGIN
                                      WHEN 'low' THEN 2 ELSE 3 END
     WHERE customer_id = NEW.id AND status IN ('open', 'snoozed');
 END;
+"#;
+
+/// The team view reads the period's done reminders with their due time
+/// (on time or late). SQLite read them through `reminders_due` (every done
+/// reminder, each a row lookup: 1.3 s for the 110,000 done in a month on a
+/// million customers' base); the read now names `reminders_done`, which
+/// holds the due time too, so it is the index alone.
+const MIGRATION_14: &str = r#"
+DROP INDEX reminders_done;
+CREATE INDEX reminders_done ON reminders (done_at, owner, due_at) WHERE status = 'done';
 "#;
 
 /// The indexes of the customers' own keys, built once the migration's fill

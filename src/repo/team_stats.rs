@@ -10,6 +10,11 @@ use crate::domain::team::{
     AgentCount, CaseEvent, CompetitorDeal, DealOutcome, DoneReminder, PromiseEvent, Targets, TeamInputs,
 };
 
+/// The reminders done in the period [?1, ?2), read from `reminders_done`
+/// alone (it holds the due time: migration 14).
+const DONE_REMINDERS: &str = "SELECT id, owner, due_at, done_at FROM reminders INDEXED BY reminders_done
+     WHERE status = 'done' AND done_at >= ?1 AND done_at < ?2 ORDER BY id";
+
 impl Repo {
     /// What the team view over `period` needs (`domain::team::team_view`):
     /// - interactions counted per agent over the period;
@@ -34,10 +39,7 @@ impl Repo {
             })?
             .collect::<rusqlite::Result<_>>()?;
 
-        let mut st = conn.prepare_cached(
-            "SELECT id, owner, due_at, done_at FROM reminders
-             WHERE status = 'done' AND done_at >= ?1 AND done_at < ?2 ORDER BY id",
-        )?;
+        let mut st = conn.prepare_cached(DONE_REMINDERS)?;
         let reminders = st
             .query_map(params![start, end], |r| {
                 Ok(DoneReminder {
@@ -140,5 +142,26 @@ impl Repo {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The period's done reminders come from the index alone.
+    #[test]
+    fn done_reminders_are_read_from_a_covering_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repo::open(&dir.path().join("t.db"), "test").unwrap();
+        let plan: Vec<String> = repo
+            .conn()
+            .prepare(&format!("EXPLAIN QUERY PLAN {DONE_REMINDERS}"))
+            .unwrap()
+            .query_map([0, 1], |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(plan.iter().any(|p| p.contains("COVERING INDEX reminders_done")), "{plan:?}");
     }
 }
