@@ -53,17 +53,9 @@ pub fn today(cli: &Cli, config: &Config, args: &TodayArgs) -> anyhow::Result<i32
     let now = Utc::now();
     let until = end_of_local_day(Local::now().date_naive());
     let filter = DueFilter { owner: args.owner.clone(), kind: DueKind::All };
-    let mut items = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = repo.due_items_for(until, &filter, offset, 1000)?;
-        let n = page.len();
-        items.extend(page);
-        if n < 1000 {
-            break;
-        }
-        offset += n;
-    }
+    // One read: each source in order, merged (pages would read the
+    // sources again from the start each time).
+    let items = repo.due_items_for(until, &filter, 0, usize::MAX)?;
     let rows: Vec<DueJson> = items
         .iter()
         .map(|i| DueJson {

@@ -266,7 +266,7 @@ impl Repo {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<DueItem>> {
-        let want = (offset + limit) as i64;
+        let want = offset.saturating_add(limit).min(i64::MAX as usize) as i64;
         let owner = filter.owner.as_deref();
         let mut items: Vec<(i64, DueItem)> = Vec::new();
         for (source, sql) in
