@@ -71,6 +71,14 @@ fn check(repo: &Repo, when: &str) {
     for f in &filters {
         let all = sorted(repo, f);
         assert_eq!(listed(repo, f, 0, 1_000_000), all, "{when}: {f:?}");
+        let mut streamed = Vec::new();
+        let n = repo
+            .each_due_item(until(), f, |i| {
+                streamed.push((i.source as i64, i.id, i.tier.code().to_string()));
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!((n, &streamed), (all.len(), &all), "{when}: {f:?} streamed");
         for (offset, limit) in [(0, 7), (5, 20), (all.len().saturating_sub(3), 50), (all.len() + 5, 10)] {
             let window: Vec<_> = all.iter().skip(offset).take(limit).cloned().collect();
             assert_eq!(listed(repo, f, offset, limit), window, "{when}: {f:?} at {offset}+{limit}");

@@ -10,7 +10,8 @@ use super::{Cli, emit, open_existing_repo};
 use crate::config::Config;
 use crate::domain::text::{pad, sanitize};
 use crate::panes::log_form::end_of_local_day;
-use crate::repo::reminders::{DueFilter, DueKind, DueSource};
+use crate::repo::RepoError;
+use crate::repo::reminders::{DueFilter, DueItem, DueKind, DueSource};
 
 #[derive(Debug, Args)]
 pub struct TodayArgs {
@@ -53,47 +54,69 @@ pub fn today(cli: &Cli, config: &Config, args: &TodayArgs) -> anyhow::Result<i32
     let now = Utc::now();
     let until = end_of_local_day(Local::now().date_naive());
     let filter = DueFilter { owner: args.owner.clone(), kind: DueKind::All };
-    // One read: each source in order, merged (pages would read the
-    // sources again from the start each time).
-    let items = repo.due_items_for(until, &filter, 0, usize::MAX)?;
-    let rows: Vec<DueJson> = items
-        .iter()
-        .map(|i| DueJson {
-            source: match i.source {
-                DueSource::Reminder => "reminder",
-                DueSource::Promise => "promise",
-                DueSource::Case => "complaint",
-            },
-            id: i.id,
-            customer_id: i.customer_id,
-            customer: i.customer_name.clone(),
-            tier: i.tier.code(),
-            kind: i.kind.clone(),
-            what: i.what.clone(),
-            due_at: i.due_at.to_rfc3339(),
-            owner: i.owner.clone(),
-            overdue: i.due_at < now,
-        })
-        .collect();
+    // Written as read, in the list's order: a million customers' base
+    // has hundreds of thousands due, which need not all be held.
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let row = |i: &DueItem| DueJson {
+        source: match i.source {
+            DueSource::Reminder => "reminder",
+            DueSource::Promise => "promise",
+            DueSource::Case => "complaint",
+        },
+        id: i.id,
+        customer_id: i.customer_id,
+        customer: i.customer_name.clone(),
+        tier: i.tier.code(),
+        kind: i.kind.clone(),
+        what: i.what.clone(),
+        due_at: i.due_at.to_rfc3339(),
+        owner: i.owner.clone(),
+        overdue: i.due_at < now,
+    };
+    let mut failed: Option<std::io::Error> = None;
+    let mut write = |text: &str| {
+        if failed.is_none()
+            && let Err(e) = out.write_all(text.as_bytes())
+        {
+            failed = Some(e);
+        }
+    };
     match args.format {
-        Format::Json => emit(&(serde_json::to_string_pretty(&rows)? + "\n"))?,
+        Format::Json => {
+            // As `serde_json::to_string_pretty` of the whole array.
+            let mut first = true;
+            repo.each_due_item(until, &filter, |i| {
+                let one = serde_json::to_string_pretty(&row(&i)).map_err(|e| RepoError::Invalid(e.to_string()))?;
+                write(if first { "[\n" } else { ",\n" });
+                first = false;
+                write(&one.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n"));
+                Ok(())
+            })?;
+            write(if first { "[]\n" } else { "\n]\n" });
+        }
         Format::Text => {
-            let mut out = format!("{} item(s) overdue or due today\n", rows.len());
-            for (r, i) in rows.iter().zip(&items) {
+            let (r, p, c) = repo.due_counts_for(until, &filter)?;
+            write(&format!("{} item(s) overdue or due today\n", r + p + c));
+            repo.each_due_item(until, &filter, |i| {
+                let r = row(&i);
                 let due = i.due_at.with_timezone(&Local).format("%Y-%m-%d %H:%M");
                 let late = if r.overdue { "LATE" } else { "    " };
-                out += &format!(
+                write(&format!(
                     "{late} {due}  {}{}{}{}\n",
                     pad(r.tier, 9),
                     pad(&format!("{} {}", r.source, r.kind.replace('_', " ")), 22),
                     pad(&sanitize(&r.customer), 28),
                     sanitize(&r.what)
-                );
-            }
-            emit(&out)?;
+                ));
+                Ok(())
+            })?;
         }
     }
-    Ok(0)
+    match failed.map_or_else(|| out.flush(), Err) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(0),
+    }
 }
 
 pub fn run(cli: &Cli, config: &Config, args: &CareArgs) -> anyhow::Result<i32> {

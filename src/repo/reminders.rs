@@ -182,6 +182,11 @@ const DUE_CASES: &str = "SELECT CASE coalesce(c.tier_pin, c.tier) WHEN 'top' THE
      WHERE k.status = 'open' AND k.deadline_at < ?1 AND (?2 IS NULL OR k.owner = ?2)
      ORDER BY band, k.deadline_at, k.id LIMIT ?4";
 
+/// The care list's order: band, due time, source, id.
+fn due_order((band, i): &(i64, DueItem)) -> (i64, DateTime<Utc>, i64, i64) {
+    (*band, i.due_at, i.source as i64, i.id)
+}
+
 /// A reminder's fields a person can change.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReminderEdit {
@@ -267,38 +272,94 @@ impl Repo {
         limit: usize,
     ) -> Result<Vec<DueItem>> {
         let want = offset.saturating_add(limit).min(i64::MAX as usize) as i64;
-        let owner = filter.owner.as_deref();
         let mut items: Vec<(i64, DueItem)> = Vec::new();
-        for (source, sql) in
-            [(DueSource::Reminder, DUE_REMINDERS), (DueSource::Promise, DUE_PROMISES), (DueSource::Case, DUE_CASES)]
-        {
-            if !filter.kind.shows(source) {
-                continue;
-            }
-            let mut st = self.conn().prepare_cached(sql)?;
-            let rows = st.query_map(params![ts(until), owner, filter.kind.reminder_kind(), want], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    DueItem {
-                        source,
-                        id: r.get(1)?,
-                        customer_id: r.get(2)?,
-                        customer_name: r.get(3)?,
-                        tier: code(Tier::parse, r.get(4)?)?,
-                        kind: r.get(5)?,
-                        what: r.get(6)?,
-                        due_at: from_ts(r.get(7)?),
-                        owner: r.get(8)?,
-                        version: r.get(9)?,
-                    },
-                ))
+        for source in [DueSource::Reminder, DueSource::Promise, DueSource::Case] {
+            self.read_due(source, until, filter, want, |row| {
+                items.push(row);
+                Ok(())
             })?;
-            for row in rows {
-                items.push(row?);
-            }
         }
-        items.sort_by_key(|(band, i)| (*band, i.due_at, i.source as i64, i.id));
+        items.sort_by_key(due_order);
         Ok(items.into_iter().skip(offset).take(limit).map(|(_, i)| i).collect())
+    }
+
+    /// Every item [`Repo::due_items_for`] lists, handed to `f` one at a time
+    /// in the list's order, without holding them all (a million customers'
+    /// base has hundreds of thousands due): promises and complaints are read
+    /// first (they are few), then merged into the reminders as these are
+    /// read in order. Returns how many were handed over.
+    pub fn each_due_item(
+        &self,
+        until: DateTime<Utc>,
+        filter: &DueFilter,
+        mut f: impl FnMut(DueItem) -> Result<()>,
+    ) -> Result<usize> {
+        let mut others: Vec<(i64, DueItem)> = Vec::new();
+        for source in [DueSource::Promise, DueSource::Case] {
+            self.read_due(source, until, filter, -1, |row| {
+                others.push(row);
+                Ok(())
+            })?;
+        }
+        others.sort_by_key(due_order);
+        let mut others = others.into_iter().peekable();
+        let mut n = 0;
+        self.read_due(DueSource::Reminder, until, filter, -1, |row| {
+            while let Some(o) = others.next_if(|o| due_order(o) < due_order(&row)) {
+                f(o.1)?;
+                n += 1;
+            }
+            f(row.1)?;
+            n += 1;
+            Ok(())
+        })?;
+        for (_, o) in others {
+            f(o)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// The first `want` (all when negative) items of one source that
+    /// `filter` lets through, in the list's order, with their band.
+    fn read_due(
+        &self,
+        source: DueSource,
+        until: DateTime<Utc>,
+        filter: &DueFilter,
+        want: i64,
+        mut each: impl FnMut((i64, DueItem)) -> Result<()>,
+    ) -> Result<()> {
+        if !filter.kind.shows(source) {
+            return Ok(());
+        }
+        let sql = match source {
+            DueSource::Reminder => DUE_REMINDERS,
+            DueSource::Promise => DUE_PROMISES,
+            DueSource::Case => DUE_CASES,
+        };
+        let mut st = self.conn().prepare_cached(sql)?;
+        let rows = st.query_map(params![ts(until), filter.owner, filter.kind.reminder_kind(), want], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                DueItem {
+                    source,
+                    id: r.get(1)?,
+                    customer_id: r.get(2)?,
+                    customer_name: r.get(3)?,
+                    tier: code(Tier::parse, r.get(4)?)?,
+                    kind: r.get(5)?,
+                    what: r.get(6)?,
+                    due_at: from_ts(r.get(7)?),
+                    owner: r.get(8)?,
+                    version: r.get(9)?,
+                },
+            ))
+        })?;
+        for row in rows {
+            each(row?)?;
+        }
+        Ok(())
     }
 
     /// Marks a due item done at `at`: a reminder is done (a recurring one
