@@ -4,6 +4,8 @@
 //! most customers, pins, archiving, a merge, new customers, an import, a
 //! generated base, and a base migrated from before the table.
 
+mod undo;
+
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -96,14 +98,7 @@ fn band_totals_follow_every_kind_of_write() {
     // A base from before the table (schema 11): filled by the migration.
     drop(repo);
     let conn = rusqlite::Connection::open(dir.path().join("b.db")).unwrap();
-    conn.execute_batch(
-        "DROP TRIGGER band_totals_add; DROP TRIGGER band_totals_remove; DROP TRIGGER band_totals_change;
-         DROP TABLE band_totals;
-         DROP TRIGGER reminders_band_set; DROP TRIGGER reminders_band_follow; DROP TRIGGER customers_band_to_reminders;
-         DROP INDEX reminders_triage; ALTER TABLE reminders DROP COLUMN band;
-         PRAGMA user_version = 11;",
-    )
-    .unwrap();
+    undo::back_to(&conn, 11);
     drop(conn);
     let repo = Repo::open(&dir.path().join("b.db"), "alice").unwrap();
     check(&repo, "migrated");

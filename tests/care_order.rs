@@ -4,6 +4,8 @@
 //! sort of everything due gives: by the customer's tier in force (Top
 //! first), then due time, source and id.
 
+mod undo;
+
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use rapport::config::Config;
 use rapport::domain::model::{ReminderKind, Tier};
@@ -145,11 +147,7 @@ fn the_care_list_is_the_plain_sort_whatever_was_written() {
     // A base from before the column (schema 12): set by the migration.
     drop(repo);
     let conn = rusqlite::Connection::open(dir.path().join("c.db")).unwrap();
-    conn.execute_batch(
-        "DROP TRIGGER reminders_band_set; DROP TRIGGER reminders_band_follow; DROP TRIGGER customers_band_to_reminders;
-         DROP INDEX reminders_triage; ALTER TABLE reminders DROP COLUMN band; PRAGMA user_version = 12;",
-    )
-    .unwrap();
+    undo::back_to(&conn, 12);
     drop(conn);
     let repo = Repo::open(&dir.path().join("c.db"), "alice").unwrap();
     check(&repo, "migrated");

@@ -4,6 +4,8 @@
 //! written since (new customers, edits, contacts, merges, archiving), and
 //! while it is being filled in steps.
 
+mod undo;
+
 use chrono::NaiveDate;
 use rapport::domain::lifecycle::Stage;
 use rapport::domain::model::{CustomerKind, CustomerStatus, NewContact, NewCustomer};
@@ -294,17 +296,7 @@ fn a_first_load_leaves_the_index_to_be_caught_up_and_a_migrated_base_catches_up(
     // A base from before the index (schema 9): opened, it starts empty
     // and is caught up in steps.
     let conn = rusqlite::Connection::open(&db).unwrap();
-    conn.execute_batch(
-        "DROP TRIGGER customer_search_add; DROP TRIGGER customer_search_change; DROP TRIGGER customer_search_remove;
-         DROP TABLE customer_search_terms; DROP TABLE customer_search; DROP TABLE search_index;
-         DROP INDEX tier_snapshots_valued;
-         DROP TRIGGER band_totals_add; DROP TRIGGER band_totals_remove; DROP TRIGGER band_totals_change;
-         DROP TABLE band_totals;
-         DROP TRIGGER reminders_band_set; DROP TRIGGER reminders_band_follow; DROP TRIGGER customers_band_to_reminders;
-         DROP INDEX reminders_triage; ALTER TABLE reminders DROP COLUMN band;
-         PRAGMA user_version = 9;",
-    )
-    .unwrap();
+    undo::back_to(&conn, 9);
     drop(conn);
     let mut repo = Repo::open(&db, "alice").unwrap();
     assert!(!repo.search_index_complete().unwrap());

@@ -36,16 +36,7 @@ pub(crate) const REFILL: &str = "UPDATE band_totals SET
 /// Drops the triggers for a bulk write; [`restore`] counts the bands
 /// again and puts the triggers back (in the same transaction).
 pub(crate) fn suspend(tx: &Transaction) -> Result<Vec<String>> {
-    let all: Vec<(String, String)> = {
-        let mut st = tx.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND sql IS NOT NULL")?;
-        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?
-    };
-    let mut out = Vec::new();
-    for (name, sql) in all.into_iter().filter(|(name, _)| TRIGGERS.contains(&name.as_str())) {
-        tx.execute_batch(&format!("DROP TRIGGER \"{name}\""))?;
-        out.push(sql);
-    }
-    Ok(out)
+    super::transactions::drop_triggers(tx, TRIGGERS)
 }
 
 /// Counts the bands again, sets the open reminders' bands, and restores
@@ -53,8 +44,5 @@ pub(crate) fn suspend(tx: &Transaction) -> Result<Vec<String>> {
 pub(crate) fn restore(tx: &Transaction, triggers: Vec<String>) -> Result<()> {
     tx.execute_batch(REFILL)?;
     tx.execute_batch(REMINDERS_REFILL)?;
-    for sql in triggers {
-        tx.execute_batch(&sql)?;
-    }
-    Ok(())
+    super::transactions::create_triggers(tx, triggers)
 }

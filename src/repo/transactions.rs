@@ -39,23 +39,34 @@ const MONEY_TRIGGERS: &[&str] = &["customer_money_insert", "customer_money_updat
 /// Drops the money triggers; returns their SQL, for
 /// [`restore_money_triggers`].
 pub(crate) fn suspend_money_triggers(tx: &Transaction) -> Result<Vec<String>> {
+    drop_triggers(tx, MONEY_TRIGGERS)
+}
+
+/// Drops the named triggers that exist; returns their SQL, to create them
+/// again with [`create_triggers`].
+pub(crate) fn drop_triggers(tx: &Transaction, names: &[&str]) -> Result<Vec<String>> {
     let all: Vec<(String, String)> = {
         let mut st = tx.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND sql IS NOT NULL")?;
         st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?
     };
     let mut out = Vec::new();
-    for (name, sql) in all.into_iter().filter(|(name, _)| MONEY_TRIGGERS.contains(&name.as_str())) {
+    for (name, sql) in all.into_iter().filter(|(name, _)| names.contains(&name.as_str())) {
         tx.execute_batch(&format!("DROP TRIGGER \"{name}\""))?;
         out.push(sql);
     }
     Ok(out)
 }
 
-pub(crate) fn restore_money_triggers(tx: &Transaction, triggers: Vec<String>) -> Result<()> {
+/// Creates again the triggers [`drop_triggers`] dropped.
+pub(crate) fn create_triggers(tx: &Transaction, triggers: Vec<String>) -> Result<()> {
     for sql in triggers {
         tx.execute_batch(&sql)?;
     }
     Ok(())
+}
+
+pub(crate) fn restore_money_triggers(tx: &Transaction, triggers: Vec<String>) -> Result<()> {
+    create_triggers(tx, triggers)
 }
 
 /// A transaction's share of its customer's `customer_money` row — entries,
