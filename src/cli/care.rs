@@ -74,46 +74,61 @@ pub fn today(cli: &Cli, config: &Config, args: &TodayArgs) -> anyhow::Result<i32
         owner: i.owner.clone(),
         overdue: i.due_at < now,
     };
+    // A write that fails stops the read; its error is kept here (a reader
+    // that went away, as `| head` does, is not a failure).
     let mut failed: Option<std::io::Error> = None;
-    let mut write = |text: &str| {
-        if failed.is_none()
-            && let Err(e) = out.write_all(text.as_bytes())
-        {
-            failed = Some(e);
-        }
-    };
-    match args.format {
+    let stopped = || RepoError::Invalid("output closed".into());
+    let read = match args.format {
         Format::Json => {
-            // As `serde_json::to_string_pretty` of the whole array.
-            let mut first = true;
-            repo.each_due_item(until, &filter, |i| {
-                let one = serde_json::to_string_pretty(&row(&i)).map_err(|e| RepoError::Invalid(e.to_string()))?;
-                write(if first { "[\n" } else { ",\n" });
-                first = false;
-                write(&one.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n"));
-                Ok(())
-            })?;
-            write(if first { "[]\n" } else { "\n]\n" });
+            use serde::ser::{SerializeSeq, Serializer};
+            let mut ser = serde_json::Serializer::pretty(&mut out);
+            let mut seq = ser.serialize_seq(None)?;
+            let read = repo.each_due_item(until, &filter, |i| {
+                seq.serialize_element(&row(&i)).map_err(|e| {
+                    failed = Some(e.into());
+                    stopped()
+                })
+            });
+            if failed.is_none() {
+                seq.end()?;
+            }
+            read
         }
         Format::Text => {
             let (r, p, c) = repo.due_counts_for(until, &filter)?;
-            write(&format!("{} item(s) overdue or due today\n", r + p + c));
+            if let Err(e) = writeln!(out, "{} item(s) overdue or due today", r + p + c) {
+                failed = Some(e);
+            }
             repo.each_due_item(until, &filter, |i| {
+                if failed.is_some() {
+                    return Err(stopped());
+                }
                 let r = row(&i);
                 let due = i.due_at.with_timezone(&Local).format("%Y-%m-%d %H:%M");
                 let late = if r.overdue { "LATE" } else { "    " };
-                write(&format!(
-                    "{late} {due}  {}{}{}{}\n",
+                writeln!(
+                    out,
+                    "{late} {due}  {}{}{}{}",
                     pad(r.tier, 9),
                     pad(&format!("{} {}", r.source, r.kind.replace('_', " ")), 22),
                     pad(&sanitize(&r.customer), 28),
                     sanitize(&r.what)
-                ));
-                Ok(())
-            })?;
+                )
+                .map_err(|e| {
+                    failed = Some(e);
+                    stopped()
+                })
+            })
         }
-    }
-    match failed.map_or_else(|| out.flush(), Err) {
+    };
+    let written = match failed {
+        Some(e) => Err(e),
+        None => {
+            read?;
+            if args.format == Format::Json { writeln!(out) } else { Ok(()) }.and_then(|_| out.flush())
+        }
+    };
+    match written {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(0),
     }

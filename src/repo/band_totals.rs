@@ -9,6 +9,15 @@
 
 use rusqlite::Transaction;
 
+/// The band number (0 Top, 1 Growth, 2 Low, 3 Negative) of the customer
+/// row `c`: the care list's first sort key. Migration 13 writes the same.
+macro_rules! band_of_c {
+    () => {
+        "CASE coalesce(c.tier_pin, c.tier) WHEN 'top' THEN 0 WHEN 'growth' THEN 1 WHEN 'low' THEN 2 ELSE 3 END"
+    };
+}
+pub(crate) use band_of_c;
+
 use super::Result;
 
 /// The triggers that keep `band_totals` and the reminders' bands.
@@ -21,10 +30,11 @@ const TRIGGERS: &[&str] = &[
 ];
 
 /// Sets every open reminder's band from its customer's.
-const REMINDERS_REFILL: &str = "UPDATE reminders SET band =
-    (SELECT CASE coalesce(c.tier_pin, c.tier) WHEN 'top' THEN 0 WHEN 'growth' THEN 1 WHEN 'low' THEN 2 ELSE 3 END
-     FROM customers c WHERE c.id = reminders.customer_id)
-    WHERE status IN ('open', 'snoozed')";
+const REMINDERS_REFILL: &str = concat!(
+    "UPDATE reminders SET band = (SELECT ",
+    band_of_c!(),
+    " FROM customers c WHERE c.id = reminders.customer_id) WHERE status IN ('open', 'snoozed')"
+);
 
 /// Counts every band again from the customers.
 pub(crate) const REFILL: &str = "UPDATE band_totals SET

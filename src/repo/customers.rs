@@ -244,13 +244,16 @@ impl Repo {
     /// As [`Repo::search_customers_in`], for a caller that has just counted
     /// the matches with [`Repo::count_customers_in`] (capped or not).
     ///
-    /// A text query matches rows that the sort index cannot find: read in
-    /// name order, a rare or missing text means a random row lookup for
-    /// every customer before the matches (six seconds on a million when
-    /// they are rare, or all CJK, which sorts last). So unless the matches
-    /// are many (the count reached [`SORT_BELOW`]), the table is scanned in
-    /// storage order and the matches sorted (under a second on a million);
-    /// with that many, name order reaches the window's rows soon.
+    /// The matches the count just read through the search index are
+    /// remembered, and the window is cut from them. Otherwise a text query
+    /// matches rows that the sort index cannot find: read in name order, a
+    /// rare or missing text means a random row lookup for every customer
+    /// before the matches (six seconds on a million when they are rare, or
+    /// all CJK, which sorts last). So unless the matches are many (the
+    /// count reached [`SORT_BELOW`]) and Latin, the search index's
+    /// candidates (or, without the index, every customer in storage order)
+    /// are checked and the matches sorted; with that many, name order
+    /// reaches the window's rows soon.
     pub fn search_customers_counted(
         &self,
         filter: &ListFilter,

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::json;
 
+use super::band_totals::band_of_c;
 use super::{Repo, RepoError, Result, audit, code, from_ts, ts};
 use crate::domain::model::{NewReminder, Reminder, ReminderKind, ReminderStatus, Tier};
 use crate::domain::recurrence::Recurrence;
@@ -166,21 +167,26 @@ const DUE_REMINDERS: &str = "SELECT r.band, r.id, r.customer_id, c.name, coalesc
      ORDER BY r.band, r.due_at, r.id LIMIT ?4";
 
 /// As [`DUE_REMINDERS`], the open promises (?3 unused).
-const DUE_PROMISES: &str = "SELECT CASE coalesce(c.tier_pin, c.tier) WHEN 'top' THEN 0 WHEN 'growth' THEN 1
-            WHEN 'low' THEN 2 ELSE 3 END AS band,
-        p.id, p.customer_id, c.name, coalesce(c.tier_pin, c.tier), 'promise', p.text, p.due_at, p.agent, p.version
+const DUE_PROMISES: &str = concat!(
+    "SELECT ",
+    band_of_c!(),
+    " AS band, p.id, p.customer_id, c.name, coalesce(c.tier_pin, c.tier), 'promise', p.text, p.due_at, p.agent,
+        p.version
      FROM promises p JOIN customers c ON c.id = p.customer_id
      WHERE p.status = 'open' AND p.due_at < ?1 AND (?2 IS NULL OR p.agent = ?2)
-     ORDER BY band, p.due_at, p.id LIMIT ?4";
+     ORDER BY band, p.due_at, p.id LIMIT ?4"
+);
 
 /// As [`DUE_REMINDERS`], the open complaints by their deadline (?3 unused).
-const DUE_CASES: &str = "SELECT CASE coalesce(c.tier_pin, c.tier) WHEN 'top' THEN 0 WHEN 'growth' THEN 1
-            WHEN 'low' THEN 2 ELSE 3 END AS band,
-        k.id, k.customer_id, c.name, coalesce(c.tier_pin, c.tier), k.severity, k.title, k.deadline_at, k.owner,
-        k.version
+const DUE_CASES: &str = concat!(
+    "SELECT ",
+    band_of_c!(),
+    " AS band, k.id, k.customer_id, c.name, coalesce(c.tier_pin, c.tier), k.severity, k.title, k.deadline_at,
+        k.owner, k.version
      FROM cases k JOIN customers c ON c.id = k.customer_id
      WHERE k.status = 'open' AND k.deadline_at < ?1 AND (?2 IS NULL OR k.owner = ?2)
-     ORDER BY band, k.deadline_at, k.id LIMIT ?4";
+     ORDER BY band, k.deadline_at, k.id LIMIT ?4"
+);
 
 /// The care list's order: band, due time, source, id.
 fn due_order((band, i): &(i64, DueItem)) -> (i64, DateTime<Utc>, i64, i64) {

@@ -81,14 +81,15 @@ pub(crate) fn suspend(tx: &Transaction) -> Result<()> {
     Ok(())
 }
 
+/// Indexes the customers with ids in (?1, ?2]: the text the triggers of
+/// migration 10 index, ending with two spaces.
+const INDEX_CUSTOMERS: &str = "INSERT INTO customer_search (rowid, doc)
+     SELECT id, search_text || ' ' || phone_digits || '  ' FROM customers WHERE id > ?1 AND id <= ?2";
+
 /// Indexes every customer in one pass (inside a bulk load's transaction).
 pub(crate) fn rebuild(tx: &Transaction) -> Result<()> {
     tx.execute("DELETE FROM customer_search", [])?;
-    tx.execute(
-        "INSERT INTO customer_search (rowid, doc)
-         SELECT id, search_text || ' ' || phone_digits || '  ' FROM customers",
-        [],
-    )?;
+    tx.execute(INDEX_CUSTOMERS, params![i64::MIN, i64::MAX])?;
     mark_complete(tx)
 }
 
@@ -160,11 +161,7 @@ impl Repo {
             .flatten();
         let progress = match end {
             Some(end) => {
-                tx.execute(
-                    "INSERT INTO customer_search (rowid, doc)
-                     SELECT id, search_text || ' ' || phone_digits || '  ' FROM customers WHERE id > ?1 AND id <= ?2",
-                    params![upto, end],
-                )?;
+                tx.execute(INDEX_CUSTOMERS, params![upto, end])?;
                 tx.execute("UPDATE search_index SET indexed_upto = ?1", [end])?;
                 IndexProgress { done: false, upto: end, last }
             }
