@@ -113,3 +113,43 @@ fn a_generated_base_counts_its_bands_once() {
     check(&repo, "generated");
     assert!(repo.tier_bands().unwrap().iter().all(|b| b.count > 0));
 }
+
+#[test]
+fn a_first_import_counts_its_bands_and_leaves_the_triggers_in_place() {
+    // Into an empty base the import drops the customers' triggers and counts
+    // the bands once before it commits.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f.db");
+    drop(Repo::open(&path, "alice").unwrap());
+    let csv = dir.path().join("first.csv");
+    std::fs::write(
+        &csv,
+        "external_id,name,status,tier_pin\n\
+         f1,Ada First,active,top\nf2,Bo First,archived,growth\nf3,Cy First,,\nf4,Di First,,negative\nf5,Ed First,,\n",
+    )
+    .unwrap();
+    let db = path.to_str().unwrap().to_string();
+    assert_eq!(
+        rapport::cli::run_args(["rapport", "--db", &db, "import", "customers", csv.to_str().unwrap()]).unwrap(),
+        0
+    );
+    let mut repo = Repo::open(&path, "alice").unwrap();
+    check(&repo, "a first import");
+    let kept: Vec<u64> = repo.tier_bands().unwrap().iter().map(|b| b.count).collect();
+    assert_eq!(kept, vec![1, 0, 2, 1], "top, growth, low, negative");
+
+    // The triggers are back: later writes keep the totals and the search index.
+    repo.create_customer(&NewCustomer::named(CustomerKind::Individual, "Fay Later")).unwrap();
+    check(&repo, "a customer added after the first import");
+    assert_eq!(repo.tier_bands().unwrap()[2].count, 3);
+    repo.catch_up_search_index().unwrap();
+    assert!(repo.search_index_complete().unwrap());
+    repo.create_customer(&NewCustomer::named(CustomerKind::Individual, "Gil Afterwards")).unwrap();
+    let found = repo.search_customers("afterw", 0, 10).unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let indexed: i64 = conn
+        .query_row("SELECT count(*) FROM customer_search WHERE customer_search MATCH 'fte'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(indexed, 1, "the new customer went into the search index by its trigger");
+}

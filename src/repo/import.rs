@@ -264,6 +264,9 @@ pub struct Importer<'a> {
     /// again before the import commits; see
     /// [`Importer::defer_customer_indexes`].
     deferred: Vec<String>,
+    /// The customers' triggers dropped with the deferred indexes (the band
+    /// totals' and the search index's), created again with them.
+    deferred_triggers: Vec<String>,
     /// The money triggers, dropped at the first transaction written (see
     /// [`transactions::suspend_money_triggers`]) and created again before
     /// the import commits.
@@ -290,6 +293,7 @@ impl<'a> Importer<'a> {
             touched: BTreeSet::new(),
             insert_customer: None,
             deferred: Vec::new(),
+            deferred_triggers: Vec::new(),
             money_triggers: None,
             money_touched: Claimed::default(),
         })
@@ -588,6 +592,12 @@ impl<'a> Importer<'a> {
         // (`Repo::index_search_step`): kept row by row, it would cost about
         // as much again as the load.
         super::search_index::suspend(self.tx)?;
+        // A trigger on the insert makes SQLite keep a statement journal
+        // (a copy of each page the row changes) for every row; the band
+        // totals are counted once at the end instead, and the search
+        // index's trigger would do nothing before the catch-up anyway.
+        self.deferred_triggers = super::band_totals::suspend(self.tx)?;
+        self.deferred_triggers.extend(super::transactions::drop_triggers(self.tx, &["customer_search_add"])?);
         Ok(!self.deferred.is_empty())
     }
 
@@ -608,7 +618,7 @@ impl<'a> Importer<'a> {
         for sql in std::mem::take(&mut self.deferred) {
             self.tx.execute_batch(&sql)?;
         }
-        Ok(())
+        super::band_totals::restore(self.tx, std::mem::take(&mut self.deferred_triggers))
     }
 
     /// Adds or updates a contact of the customer the record names.
