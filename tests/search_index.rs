@@ -28,8 +28,16 @@ fn demo_base() -> (tempfile::TempDir, Repo) {
 
 /// Everything a search shows, for both lists (active and archived): the
 /// count, the whole window read by sorting the matches, the window read in
-/// name order (as for many matches), and the caller lookup by number.
-type Answer = Vec<(usize, Vec<(i64, String)>, Vec<(i64, String)>, Vec<i64>)>;
+/// name order (as for many matches: right after the count, and with
+/// nothing remembered), the counts capped at 1 and 3, and the caller lookup
+/// by number.
+type Rows = Vec<(i64, String)>;
+type Answer = Vec<(usize, Rows, Rows, Rows, [usize; 2], Rows, Vec<i64>)>;
+
+/// Another search, so that the next one is read afresh.
+fn forget(repo: &Repo) {
+    repo.count_customers("\u{1}\u{1}\u{1}", 10).unwrap();
+}
 
 fn answer(repo: &Repo, q: &str) -> Answer {
     let filters = [
@@ -48,8 +56,20 @@ fn answer(repo: &Repo, q: &str) -> Answer {
                     .map(|r| (r.id, r.name))
                     .collect::<Vec<_>>()
             };
+            let all = rows(n);
+            let many = rows(SORT_BELOW);
+            forget(repo);
+            let capped = [1, 3].map(|cap| {
+                forget(repo);
+                repo.count_customers_in(f, q, cap).unwrap()
+            });
+            // After a capped count, which may have read no customer.
+            let after_capped = rows(SORT_BELOW);
+            forget(repo);
+            let fresh = rows(SORT_BELOW);
+            assert_eq!(after_capped, fresh, "{q:?}: read after a capped count and afresh");
             let by_phone = repo.customers_by_phone(q).unwrap().into_iter().map(|r| r.id).collect();
-            (n, rows(n), rows(SORT_BELOW), by_phone)
+            (n, all, many, fresh, capped, after_capped, by_phone)
         })
         .collect()
 }

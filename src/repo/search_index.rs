@@ -7,7 +7,11 @@
 //! three-character piece of what was typed (or, for one or two characters,
 //! any piece that starts with them); the customer's own `search_text` and
 //! `phone_digits` are then checked with the same `LIKE` as a scan, so the
-//! answers are exactly the scan's.
+//! answers are exactly the scan's. For one to three characters without a
+//! digit or a space the index's answer is already exact ([`exact`]): such a
+//! search is counted from the index alone when it names many customers,
+//! and its matches' places in the list are read from a narrow index
+//! (`customers_order`, migration 15) rather than from their rows.
 //!
 //! It is kept by triggers on `customers`, but only for customers up to
 //! `search_index.indexed_upto`: a first load of a million customers skips
@@ -109,6 +113,16 @@ pub(crate) fn candidates(conn: &Connection, needle: &str) -> Result<Candidates> 
             Ok(Candidates::Match(pieces.join(" AND ")))
         }
     }
+}
+
+/// Whether the customers the index names for `needle` (folded) are
+/// exactly those whose search text holds it, so that no text need be read
+/// to check them: one to three characters are one term of the index, or
+/// the terms that start with them, and a needle without a digit or a space
+/// lies neither in the phone digits nor across the space before them.
+pub(crate) fn exact(needle: &str) -> bool {
+    let n = needle.chars().count();
+    (1..=3).contains(&n) && !needle.chars().any(|c| c.is_ascii_digit() || c.is_whitespace())
 }
 
 /// As [`candidates`], for either of two needles (a phone search matches

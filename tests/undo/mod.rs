@@ -4,6 +4,7 @@
 
 /// What each migration from 10 on added, undone (newest first).
 const UNDO: &[(i64, &str)] = &[
+    (15, "DROP INDEX customers_order;"),
     (
         14,
         "DROP INDEX reminders_done;
