@@ -325,6 +325,58 @@ fn a_first_load_leaves_the_index_to_be_caught_up_and_a_migrated_base_catches_up(
     repo.catch_up_search_index().unwrap();
     assert!(repo.search_index_complete().unwrap());
     assert_same(&mut repo, &qs, "after the migration");
+    drop(repo);
+
+    // A base whose index has no positions (schema 15): migration 16 builds
+    // it again, by the same catch-up.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    undo::back_to(&conn, 15);
+    drop(conn);
+    let mut repo = Repo::open(&db, "alice").unwrap();
+    assert!(!repo.search_index_complete().unwrap());
+    repo.catch_up_search_index().unwrap();
+    assert_same(&mut repo, &qs, "after migration 16");
+}
+
+#[test]
+fn a_phone_search_is_not_answered_by_digits_in_the_text() {
+    // The index holds the text and the phone digits together: the digits of
+    // a formatted number found in someone's email are not their phone.
+    let dir = tempfile::tempdir().unwrap();
+    let mut repo = Repo::open(&dir.path().join("p.db"), "alice").unwrap();
+    let mut a = NewCustomer::named(CustomerKind::Individual, "Ana Phone");
+    a.phone = Some("+1 514 721-4711".into());
+    repo.create_customer(&a).unwrap();
+    let mut b = NewCustomer::named(CustomerKind::Individual, "Ben Mail");
+    b.email = Some("x7214711@example.org".into());
+    b.phone = Some("+1 555 000 0000".into());
+    repo.create_customer(&b).unwrap();
+    let mut c = NewCustomer::named(CustomerKind::Individual, "Cy Mail");
+    c.email = Some("5147214711@example.org".into());
+    repo.create_customer(&c).unwrap();
+    assert!(repo.search_index_complete().unwrap());
+    for cap in [1, 2, 10] {
+        forget(&repo);
+        assert_eq!(repo.count_customers("721-4711", cap).unwrap(), 1.min(cap), "cap {cap}");
+    }
+    let names = |q: &str| repo.search_customers(q, 0, 10).unwrap().into_iter().map(|r| r.name).collect::<Vec<_>>();
+    assert_eq!(names("721-4711"), ["Ana Phone"]);
+    // Digits alone: the phone digits and the text both count.
+    assert_eq!(names("7214711"), ["Ana Phone", "Ben Mail", "Cy Mail"]);
+    assert_eq!(names("5147214711"), ["Ana Phone", "Cy Mail"]);
+    // A text search of digits (too short for a number) is not a phone search.
+    assert_eq!(names("47"), ["Ben Mail", "Cy Mail"]);
+    let qs: Vec<String> =
+        ["721-4711", "7214711", "47", "5147214711", "+1 514", "x72", "mail"].map(String::from).to_vec();
+    assert_same_few(&mut repo, &qs);
+}
+
+/// As [`assert_same`], for a base too small for its counts of finds.
+fn assert_same_few(repo: &mut Repo, qs: &[String]) {
+    let (indexed, scanned) = indexed_and_scanned(repo, qs);
+    for ((q, i), s) in qs.iter().zip(&indexed).zip(&scanned) {
+        assert_eq!(i, s, "{q:?} through the index (left) and by a scan (right)");
+    }
 }
 
 #[test]

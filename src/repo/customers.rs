@@ -394,7 +394,7 @@ impl Repo {
             .conn()
             .prepare_cached("SELECT count(*) FROM customer_search WHERE customer_search MATCH ?1")?
             .query_row([matching], |r| r.get(0))?;
-        let spare = named - cap as i64;
+        let spare = named - i64::try_from(cap).unwrap_or(i64::MAX);
         if spare < 0 {
             return Ok(false);
         }
@@ -657,7 +657,7 @@ fn search_plan(conn: &rusqlite::Connection, query: &str) -> Result<Search> {
             cond,
             args,
             query,
-            exact: !phone && search_index::exact(&folded),
+            exact: search_index::exact(&folded, phone.then(|| phone_digits(q)).as_deref()),
             latin: folded.chars().all(|c| c < '\u{0370}'),
         },
     })

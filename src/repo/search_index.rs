@@ -3,15 +3,17 @@
 //! search as you type reads a few index pages instead of scanning every
 //! customer (under a millisecond against about a second on a million).
 //!
-//! The index only narrows: it names the customers whose text holds every
-//! three-character piece of what was typed (or, for one or two characters,
-//! any piece that starts with them); the customer's own `search_text` and
-//! `phone_digits` are then checked with the same `LIKE` as a scan, so the
-//! answers are exactly the scan's. For one to three characters without a
-//! digit or a space the index's answer is already exact ([`exact`]): such a
-//! search is counted from the index alone when it names many customers,
-//! and its matches' places in the list are read from a narrow index
-//! (`customers_order`, migration 15) rather than from their rows.
+//! It names the customers whose indexed text holds what was typed (one
+//! phrase of its three-character pieces, with their positions since
+//! migration 16; for one or two characters, any piece that starts with
+//! them). The indexed text is the search text and the phone digits, so
+//! for some searches ([`exact`]: those without digits, and phone searches
+//! of digits alone) its answer is exactly the scan's: they are counted from
+//! the index alone when it names many customers, and their matches' places
+//! in the list are read from a narrow index (`customers_order`, migration
+//! 15) rather than from their rows. For the others, the customer's own
+//! `search_text` and `phone_digits` are checked with the same `LIKE` as a
+//! scan, so the answers are always exactly the scan's.
 //!
 //! It is kept by triggers on `customers`, but only for customers up to
 //! `search_index.indexed_upto`: a first load of a million customers skips
@@ -106,28 +108,32 @@ pub(crate) fn candidates(conn: &Connection, needle: &str) -> Result<Candidates> 
         // One Latin letter or digit is in most customers' text.
         1 if chars[0].is_ascii() => Ok(Candidates::Unknown),
         1 | 2 => short(conn, needle),
-        _ => {
-            let mut pieces: Vec<String> = chars.windows(3).map(|w| quoted(&w.iter().collect::<String>())).collect();
-            pieces.sort();
-            pieces.dedup();
-            Ok(Candidates::Match(pieces.join(" AND ")))
-        }
+        // One phrase: its three-character pieces one after the other.
+        _ => Ok(Candidates::Match(quoted(needle))),
     }
 }
 
-/// Whether the customers the index names for `needle` (folded) are
-/// exactly those whose search text holds it, so that no text need be read
-/// to check them: one to three characters are one term of the index, or
-/// the terms that start with them, and a needle without a digit or a space
-/// lies neither in the phone digits nor across the space before them.
-pub(crate) fn exact(needle: &str) -> bool {
-    let n = needle.chars().count();
-    (1..=3).contains(&n) && !needle.chars().any(|c| c.is_ascii_digit() || c.is_whitespace())
+/// Whether the customers the index names for `needle` (folded, trimmed)
+/// are exactly those whose search text holds it, so that no text need be
+/// read to check them. The index holds the search text, a space and the
+/// phone digits: a needle without a digit can lie only in the text (it
+/// cannot end in the space, being trimmed, and it cannot reach the digits).
+/// A phone search of digits alone (`phone`) is checked against the text
+/// and the digits both, and a needle without a space lies in one or the
+/// other.
+pub(crate) fn exact(needle: &str, phone: Option<&str>) -> bool {
+    match phone {
+        None => !needle.chars().any(|c| c.is_ascii_digit()),
+        Some(digits) => digits == needle,
+    }
 }
 
 /// As [`candidates`], for either of two needles (a phone search matches
 /// the text or the digits).
 pub(crate) fn candidates_either(conn: &Connection, a: &str, b: &str) -> Result<Candidates> {
+    if a == b {
+        return candidates(conn, a);
+    }
     Ok(candidates(conn, a)?.or(candidates(conn, b)?))
 }
 

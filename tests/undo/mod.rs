@@ -4,6 +4,32 @@
 
 /// What each migration from 10 on added, undone (newest first).
 const UNDO: &[(i64, &str)] = &[
+    (
+        16,
+        "DROP TRIGGER customer_search_add; DROP TRIGGER customer_search_change;
+         DROP TRIGGER customer_search_remove; DROP TABLE customer_search_terms; DROP TABLE customer_search;
+         CREATE VIRTUAL TABLE customer_search USING fts5(
+             doc, content='', contentless_delete=1, detail='none', tokenize='trigram case_sensitive 1');
+         CREATE VIRTUAL TABLE customer_search_terms USING fts5vocab(customer_search, 'row');
+         UPDATE search_index SET indexed_upto = 0;
+         CREATE TRIGGER customer_search_add AFTER INSERT ON customers
+         WHEN NEW.id <= (SELECT indexed_upto FROM search_index)
+         BEGIN
+             INSERT INTO customer_search (rowid, doc) VALUES (NEW.id, NEW.search_text || ' ' || NEW.phone_digits || '  ');
+         END;
+         CREATE TRIGGER customer_search_change AFTER UPDATE OF search_text, phone_digits ON customers
+         WHEN NEW.id <= (SELECT indexed_upto FROM search_index)
+             AND (NEW.search_text IS NOT OLD.search_text OR NEW.phone_digits IS NOT OLD.phone_digits)
+         BEGIN
+             DELETE FROM customer_search WHERE rowid = OLD.id;
+             INSERT INTO customer_search (rowid, doc) VALUES (NEW.id, NEW.search_text || ' ' || NEW.phone_digits || '  ');
+         END;
+         CREATE TRIGGER customer_search_remove AFTER DELETE ON customers
+         WHEN OLD.id <= (SELECT indexed_upto FROM search_index)
+         BEGIN
+             DELETE FROM customer_search WHERE rowid = OLD.id;
+         END;",
+    ),
     (15, "DROP INDEX customers_order;"),
     (
         14,
