@@ -1,7 +1,8 @@
 //! Search as you type: what one keystroke in the customer list costs the
 //! base, i.e. `count_customers_in(q, 10_001)` then
 //! `search_customers_counted(q, 0, 50, count)`,
-//! for short and long Latin queries, CJK, phone digits and a miss.
+//! for short and long Latin queries, CJK, phone digits (and the first two
+//! typed, which are not yet a phone number) and a miss.
 //!
 //! The base is generated once per run into a temporary directory
 //! (`RAPPORT_BENCH_CUSTOMERS` customers, 20,000 by default) with the demo
@@ -83,6 +84,7 @@ fn probe(repo: &Repo, label: &str, mut f: impl FnMut()) {
 
 const QUERIES: &[(&str, &str)] = &[
     ("latin_1_m", "m"),
+    ("latin_2_ma", "ma"),
     ("latin_3_mul", "mül"),
     ("latin_6_muller", "müller"),
     ("latin_3_mar", "mar"),
@@ -91,6 +93,7 @@ const QUERIES: &[(&str, &str)] = &[
     ("cjk_1_wang", "王"),
     ("cjk_1_yama", "山"),
     ("phone_721-4711", "721-4711"),
+    ("digits_2_51", "51"),
     ("phone_5147", "5147"),
     ("miss_zzzzzz", "zzzzzz"),
 ];

@@ -23,6 +23,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
+use super::schema::phone_terms;
 use super::{Repo, Result};
 
 /// `indexed_upto` when every customer is in the index.
@@ -88,9 +89,26 @@ pub(crate) fn suspend(tx: &Transaction) -> Result<()> {
 }
 
 /// Indexes the customers with ids in (?1, ?2]: the text the triggers of
-/// migration 10 index, ending with two spaces.
-const INDEX_CUSTOMERS: &str = "INSERT INTO customer_search (rowid, doc)
-     SELECT id, search_text || ' ' || phone_digits || '  ' FROM customers WHERE id > ?1 AND id <= ?2";
+/// migration 16 index (the phone digits as [`phone_terms`]), ending with
+/// two spaces.
+const INDEX_CUSTOMERS: &str = concat!(
+    "INSERT INTO customer_search (rowid, doc) SELECT id, search_text || ' ' || ",
+    phone_terms!("phone_digits"),
+    " || '  ' FROM customers WHERE id > ?1 AND id <= ?2"
+);
+
+/// Phone digits as the index holds them: each digit as its subscript, so
+/// that they are told apart from digits in the search text (see
+/// `schema::phone_terms!`).
+pub(crate) fn phone_terms(digits: &str) -> String {
+    digits
+        .chars()
+        .map(|c| match c.to_digit(10) {
+            Some(d) if c.is_ascii_digit() => char::from_u32(0x2080 + d).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
 
 /// Indexes every customer in one pass (inside a bulk load's transaction).
 pub(crate) fn rebuild(tx: &Transaction) -> Result<()> {
@@ -113,19 +131,17 @@ pub(crate) fn candidates(conn: &Connection, needle: &str) -> Result<Candidates> 
     }
 }
 
-/// Whether the customers the index names for `needle` (folded, trimmed)
-/// are exactly those whose search text holds it, so that no text need be
+/// Whether the customers the index names for `needle` (folded, trimmed;
+/// for a phone search, or its digits as [`phone_terms`]) are exactly those
+/// whose search text (or phone digits) holds it, so that no row need be
 /// read to check them. The index holds the search text, a space and the
-/// phone digits: a needle without a digit can lie only in the text (it
-/// cannot end in the space, being trimmed, and it cannot reach the digits).
-/// A phone search of digits alone (`phone`) is checked against the text
-/// and the digits both, and a needle without a space lies in one or the
-/// other.
-pub(crate) fn exact(needle: &str, phone: Option<&str>) -> bool {
-    match phone {
-        None => !needle.chars().any(|c| c.is_ascii_digit()),
-        Some(digits) => digits == needle,
-    }
+/// phone digits as subscripts, which folded text never holds: a needle
+/// lies either in the text or in the digits, and cannot reach across the
+/// space (it would need a subscript; it cannot end in the space, being
+/// trimmed). Only a needle holding subscripts itself is not answered
+/// exactly (never after folding; the check stays for safety).
+pub(crate) fn exact(needle: &str) -> bool {
+    !needle.chars().any(|c| ('\u{2080}'..='\u{2089}').contains(&c))
 }
 
 /// As [`candidates`], for either of two needles (a phone search matches
