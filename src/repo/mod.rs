@@ -36,6 +36,10 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
+/// The migrations' SQL (migration n is `MIGRATIONS[n - 1]`), for tests that
+/// take a base back to an older schema.
+#[doc(hidden)]
+pub use schema::MIGRATIONS;
 pub use schema::latest as latest_schema_version;
 
 /// What can go wrong talking to the base, in words a user can act on.

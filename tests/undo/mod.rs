@@ -4,32 +4,9 @@
 
 /// What each migration from 10 on added, undone (newest first).
 const UNDO: &[(i64, &str)] = &[
-    (
-        16,
-        "DROP TRIGGER customer_search_add; DROP TRIGGER customer_search_change;
-         DROP TRIGGER customer_search_remove; DROP TABLE customer_search_terms; DROP TABLE customer_search;
-         CREATE VIRTUAL TABLE customer_search USING fts5(
-             doc, content='', contentless_delete=1, detail='none', tokenize='trigram case_sensitive 1');
-         CREATE VIRTUAL TABLE customer_search_terms USING fts5vocab(customer_search, 'row');
-         UPDATE search_index SET indexed_upto = 0;
-         CREATE TRIGGER customer_search_add AFTER INSERT ON customers
-         WHEN NEW.id <= (SELECT indexed_upto FROM search_index)
-         BEGIN
-             INSERT INTO customer_search (rowid, doc) VALUES (NEW.id, NEW.search_text || ' ' || NEW.phone_digits || '  ');
-         END;
-         CREATE TRIGGER customer_search_change AFTER UPDATE OF search_text, phone_digits ON customers
-         WHEN NEW.id <= (SELECT indexed_upto FROM search_index)
-             AND (NEW.search_text IS NOT OLD.search_text OR NEW.phone_digits IS NOT OLD.phone_digits)
-         BEGIN
-             DELETE FROM customer_search WHERE rowid = OLD.id;
-             INSERT INTO customer_search (rowid, doc) VALUES (NEW.id, NEW.search_text || ' ' || NEW.phone_digits || '  ');
-         END;
-         CREATE TRIGGER customer_search_remove AFTER DELETE ON customers
-         WHEN OLD.id <= (SELECT indexed_upto FROM search_index)
-         BEGIN
-             DELETE FROM customer_search WHERE rowid = OLD.id;
-         END;",
-    ),
+    // The search index as migration 10 made it: dropped as migration 10
+    // is undone, then made again by migration 10 itself (see `back_to`).
+    (16, UNDO_SEARCH_INDEX),
     (15, "DROP INDEX customers_order;"),
     (
         14,
@@ -48,13 +25,13 @@ const UNDO: &[(i64, &str)] = &[
          DROP TABLE band_totals;",
     ),
     (11, "DROP INDEX tier_snapshots_valued;"),
-    (
-        10,
-        "DROP TRIGGER customer_search_add; DROP TRIGGER customer_search_change;
-         DROP TRIGGER customer_search_remove;
-         DROP TABLE customer_search_terms; DROP TABLE customer_search; DROP TABLE search_index;",
-    ),
+    (10, UNDO_SEARCH_INDEX),
 ];
+
+/// Migration 10 undone.
+const UNDO_SEARCH_INDEX: &str = "DROP TRIGGER customer_search_add; DROP TRIGGER customer_search_change;
+     DROP TRIGGER customer_search_remove;
+     DROP TABLE customer_search_terms; DROP TABLE customer_search; DROP TABLE search_index;";
 
 /// Undoes every migration after `version` (from 10 on) and says the base
 /// is at `version`.
@@ -64,6 +41,9 @@ pub fn back_to(conn: &rusqlite::Connection, version: i64) {
     for (n, sql) in UNDO {
         if *n <= now && *n > version {
             conn.execute_batch(sql).unwrap();
+            if *n == 16 {
+                conn.execute_batch(rapport::repo::MIGRATIONS[9]).unwrap();
+            }
         }
     }
     conn.pragma_update(None, "user_version", version).unwrap();
