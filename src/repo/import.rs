@@ -576,7 +576,7 @@ impl<'a> Importer<'a> {
     /// the commit (search scans meanwhile). Returns whether the indexes
     /// were dropped.
     pub fn defer_customer_indexes(&mut self) -> Result<bool> {
-        if self.max_customer != 0 || !self.deferred.is_empty() {
+        if self.max_customer != 0 || !self.deferred.is_empty() || !self.deferred_triggers.is_empty() {
             return Ok(false);
         }
         let indexes: Vec<(String, String)> = {
@@ -598,7 +598,7 @@ impl<'a> Importer<'a> {
         // (a copy of each page the row changes) for every row; the band
         // totals are counted once at the end instead, and the search
         // index's trigger would do nothing before the catch-up anyway.
-        self.deferred_triggers = super::band_totals::suspend(self.tx)?;
+        self.deferred_triggers.extend(super::band_totals::suspend(self.tx)?);
         self.deferred_triggers.extend(super::transactions::drop_triggers(self.tx, &["customer_search_add"])?);
         Ok(!self.deferred.is_empty())
     }
@@ -607,20 +607,22 @@ impl<'a> Importer<'a> {
     fn rebuild_deferred(&mut self) -> Result<()> {
         // The held statement refers to the table whose schema changes now.
         self.insert_customer = None;
-        if self.deferred.is_empty() {
-            return Ok(());
+        if !self.deferred.is_empty() {
+            // SQLite sorts in memory up to the page cache's size before it
+            // spills sorted runs to a temporary file: keep the two together
+            // within the memory budget. The dirty pages go to the log first
+            // (still uncommitted) so that the smaller cache can free them;
+            // the import's cache size is set back after.
+            self.tx.cache_flush()?;
+            self.tx.pragma_update(None, "cache_size", INDEX_BUILD_CACHE_KIB)?;
+            for sql in std::mem::take(&mut self.deferred) {
+                self.tx.execute_batch(&sql)?;
+            }
         }
-        // SQLite sorts in memory up to the page cache's size before it
-        // spills sorted runs to a temporary file: keep the two together
-        // within the memory budget. The dirty pages go to the log first
-        // (still uncommitted) so that the smaller cache can free them; the
-        // import's cache size is set back after.
-        self.tx.cache_flush()?;
-        self.tx.pragma_update(None, "cache_size", INDEX_BUILD_CACHE_KIB)?;
-        for sql in std::mem::take(&mut self.deferred) {
-            self.tx.execute_batch(&sql)?;
+        if !self.deferred_triggers.is_empty() {
+            super::band_totals::restore(self.tx, std::mem::take(&mut self.deferred_triggers))?;
         }
-        super::band_totals::restore(self.tx, std::mem::take(&mut self.deferred_triggers))
+        Ok(())
     }
 
     /// Adds or updates a contact of the customer the record names.

@@ -131,17 +131,19 @@ pub(crate) fn candidates(conn: &Connection, needle: &str) -> Result<Candidates> 
     }
 }
 
-/// Whether the customers the index names for `needle` (folded, trimmed;
-/// for a phone search, or its digits as [`phone_terms`]) are exactly those
-/// whose search text (or phone digits) holds it, so that no row need be
-/// read to check them. The index holds the search text, a space and the
-/// phone digits as subscripts, which folded text never holds: a needle
-/// lies either in the text or in the digits, and cannot reach across the
-/// space (it would need a subscript; it cannot end in the space, being
-/// trimmed). Only a needle holding subscripts itself is not answered
-/// exactly (never after folding; the check stays for safety).
+/// Whether the customers the index names for `needle` (folded; for a
+/// phone search, or its digits as [`phone_terms`]) are exactly those whose
+/// search text (or phone digits) holds it, so that no row need be read to
+/// check them. The index holds the search text, a space and the phone
+/// digits as subscripts, which folded text never holds: a needle lies
+/// either in the text or in the digits, and cannot reach across the space
+/// after the text unless it ends in a space. The query is trimmed before
+/// it is folded, and folding can still end it in one (a spacing accent
+/// such as `´` becomes a space and a combining mark, which is dropped):
+/// such a needle, or one holding subscripts itself (never after folding;
+/// the check stays for safety), is checked against the rows.
 pub(crate) fn exact(needle: &str) -> bool {
-    !needle.chars().any(|c| ('\u{2080}'..='\u{2089}').contains(&c))
+    !needle.ends_with(char::is_whitespace) && !needle.chars().any(|c| ('\u{2080}'..='\u{2089}').contains(&c))
 }
 
 /// As [`candidates`], for either of two needles (a phone search matches
