@@ -32,7 +32,7 @@ fn demo_base() -> (tempfile::TempDir, Repo) {
 /// nothing remembered), the counts capped at 1 and 3, and the caller lookup
 /// by number.
 type Rows = Vec<(i64, String)>;
-type Answer = Vec<(usize, Rows, Rows, Rows, [usize; 2], Rows, Vec<i64>)>;
+type Answer = Vec<(usize, Rows, Rows, Rows, [usize; 2], Rows, [Rows; 3], Vec<i64>)>;
 
 /// Another search, so that the next one is read afresh.
 fn forget(repo: &Repo) {
@@ -68,8 +68,18 @@ fn answer(repo: &Repo, q: &str) -> Answer {
             forget(repo);
             let fresh = rows(SORT_BELOW);
             assert_eq!(after_capped, fresh, "{q:?}: read after a capped count and afresh");
+            // Screenfuls of a long list (a short search may find them
+            // among the first customers in name order).
+            let screens = [(0, 10), (7, 5), (n.saturating_sub(3), 10)].map(|(offset, limit)| {
+                forget(repo);
+                repo.search_customers_counted(f, q, offset, limit, SORT_BELOW)
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| (r.id, r.name))
+                    .collect::<Vec<_>>()
+            });
             let by_phone = repo.customers_by_phone(q).unwrap().into_iter().map(|r| r.id).collect();
-            (n, all, many, fresh, capped, after_capped, by_phone)
+            (n, all, many, fresh, capped, after_capped, screens, by_phone)
         })
         .collect()
 }
