@@ -10,13 +10,35 @@
 use rusqlite::Transaction;
 
 /// The band number (0 Top, 1 Growth, 2 Low, 3 Negative) of the customer
-/// row `c`: the care list's first sort key. Migration 13 writes the same.
+/// row `c`: the care list's first sort key.
 macro_rules! band_of_c {
     () => {
         "CASE coalesce(c.tier_pin, c.tier) WHEN 'top' THEN 0 WHEN 'growth' THEN 1 WHEN 'low' THEN 2 ELSE 3 END"
     };
 }
 pub(crate) use band_of_c;
+
+/// The band of the customer whose id is the SQL expression `$id`, as a
+/// subquery (migration 13's triggers and the refill below).
+macro_rules! band_of_customer {
+    ($id:literal) => {
+        concat!("(SELECT ", band_of_c!(), " FROM customers c WHERE c.id = ", $id, ")")
+    };
+}
+pub(crate) use band_of_customer;
+
+/// Sets every open reminder's band from its customer's (migration 13, and
+/// after a bulk write).
+macro_rules! reminders_refill {
+    () => {
+        concat!(
+            "UPDATE reminders SET band = ",
+            band_of_customer!("reminders.customer_id"),
+            " WHERE status IN ('open', 'snoozed')"
+        )
+    };
+}
+pub(crate) use reminders_refill;
 
 use super::Result;
 
@@ -30,11 +52,7 @@ const TRIGGERS: &[&str] = &[
 ];
 
 /// Sets every open reminder's band from its customer's.
-const REMINDERS_REFILL: &str = concat!(
-    "UPDATE reminders SET band = (SELECT ",
-    band_of_c!(),
-    " FROM customers c WHERE c.id = reminders.customer_id) WHERE status IN ('open', 'snoozed')"
-);
+const REMINDERS_REFILL: &str = reminders_refill!();
 
 /// Counts every band again from the customers, in one grouped pass over
 /// `customers_band` (a subquery per band and figure read every active

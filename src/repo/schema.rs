@@ -1,5 +1,7 @@
 //! Numbered migrations, applied in order and recorded in `PRAGMA user_version`.
 
+use super::band_totals::{band_of_c, band_of_customer, reminders_refill};
+
 /// `PRAGMA application_id` of a rapport base ("RAPT").
 pub const APPLICATION_ID: i64 = 0x5241_5054;
 
@@ -185,42 +187,50 @@ BEGIN
 END;
 "#;
 
+/// Sets the band of the reminder `NEW` from its customer's (migration 13's
+/// two reminder triggers: SQLite has no trigger for both insert and update).
+macro_rules! set_new_reminders_band {
+    () => {
+        concat!("UPDATE reminders SET band = ", band_of_customer!("NEW.customer_id"), " WHERE id = NEW.id;")
+    };
+}
+
 /// The care list orders what is due by the customer's band (Top first),
 /// then by due time: with the band only on the customer, every open
 /// reminder due was joined and the whole lot sorted for each window (2.9 s
 /// for 763,000 due reminders on a million customers). Each reminder now
 /// carries its customer's band (0 Top, 1 Growth, 2 Low, 3 Negative), kept
 /// by triggers, and the open ones are indexed in the list's order.
-const MIGRATION_13: &str = r#"
+const MIGRATION_13: &str = concat!(
+    "
 ALTER TABLE reminders ADD COLUMN band INTEGER NOT NULL DEFAULT 3;
-UPDATE reminders SET band = (SELECT CASE coalesce(c.tier_pin, c.tier) WHEN 'top' THEN 0 WHEN 'growth' THEN 1
-                                    WHEN 'low' THEN 2 ELSE 3 END
-                             FROM customers c WHERE c.id = reminders.customer_id)
-WHERE status IN ('open', 'snoozed');
+",
+    reminders_refill!(),
+    ";
 CREATE INDEX reminders_triage ON reminders (band, due_at, id) WHERE status IN ('open', 'snoozed');
 CREATE TRIGGER reminders_band_set AFTER INSERT ON reminders
 BEGIN
-    UPDATE reminders SET band = (SELECT CASE coalesce(c.tier_pin, c.tier) WHEN 'top' THEN 0 WHEN 'growth' THEN 1
-                                        WHEN 'low' THEN 2 ELSE 3 END
-                                 FROM customers c WHERE c.id = NEW.customer_id)
-    WHERE id = NEW.id;
+    ",
+    set_new_reminders_band!(),
+    "
 END;
 CREATE TRIGGER reminders_band_follow AFTER UPDATE OF customer_id, status ON reminders
 WHEN NEW.status IN ('open', 'snoozed')
 BEGIN
-    UPDATE reminders SET band = (SELECT CASE coalesce(c.tier_pin, c.tier) WHEN 'top' THEN 0 WHEN 'growth' THEN 1
-                                        WHEN 'low' THEN 2 ELSE 3 END
-                                 FROM customers c WHERE c.id = NEW.customer_id)
-    WHERE id = NEW.id;
+    ",
+    set_new_reminders_band!(),
+    "
 END;
-CREATE TRIGGER customers_band_to_reminders AFTER UPDATE OF tier, tier_pin ON customers
+",
+    r#"CREATE TRIGGER customers_band_to_reminders AFTER UPDATE OF tier, tier_pin ON customers
 WHEN coalesce(OLD.tier_pin, OLD.tier) IS NOT coalesce(NEW.tier_pin, NEW.tier)
 BEGIN
     UPDATE reminders SET band = CASE coalesce(NEW.tier_pin, NEW.tier) WHEN 'top' THEN 0 WHEN 'growth' THEN 1
                                      WHEN 'low' THEN 2 ELSE 3 END
     WHERE customer_id = NEW.id AND status IN ('open', 'snoozed');
 END;
-"#;
+"#
+);
 
 /// The team view reads the period's done reminders with their due time
 /// (on time or late). SQLite read them through `reminders_due` (every done

@@ -149,9 +149,6 @@ pub(crate) fn exact(needle: &str) -> bool {
 /// As [`candidates`], for either of two needles (a phone search matches
 /// the text or the digits).
 pub(crate) fn candidates_either(conn: &Connection, a: &str, b: &str) -> Result<Candidates> {
-    if a == b {
-        return candidates(conn, a);
-    }
     Ok(candidates(conn, a)?.or(candidates(conn, b)?))
 }
 
