@@ -69,7 +69,10 @@ fn a_scaled_base_has_exact_counts_the_same_rows_from_the_same_seed_and_a_skewed_
         ("deals", n / 5),
         ("deal_stage_history", s.deal_moves as i64),
         ("reminders", n),
-        ("tier_snapshots", n),
+        // The first snapshot: every customer's first change.
+        ("snapshot_days", 1),
+        ("tier_changes", n),
+        ("tier_latest", n),
         ("contacts", 0),
         ("interactions", 0),
         ("promises", 0),

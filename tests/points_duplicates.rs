@@ -433,14 +433,13 @@ fn two_full_customers(repo: &mut Repo, path: &Path) -> (i64, i64) {
     repo.earn_points_for_sales(1).unwrap();
     repo.adjust_points(gone, 5, "welcome").unwrap();
     repo.adjust_points(keep, 3, "welcome").unwrap();
-    // A day both have a snapshot, and a day only gone has one.
+    // Both in two snapshots, gone's tier changing between them.
+    repo.store_snapshot(NaiveDate::from_ymd_opt(2025, 4, 1).unwrap()).unwrap();
+    let mut g = repo.customer(gone).unwrap();
+    g.tier_pin = Some(rapport::domain::model::Tier::Top);
+    repo.update_customer(&g).unwrap();
     repo.store_snapshot(NaiveDate::from_ymd_opt(2025, 5, 1).unwrap()).unwrap();
-    let conn = rusqlite::Connection::open(path).unwrap();
-    conn.execute(
-        "INSERT INTO tier_snapshots (taken_on, customer_id, tier, contribution) VALUES ('2025-04-01', ?1, 'low', 0)",
-        [gone],
-    )
-    .unwrap();
+    let _ = path;
     (keep, gone)
 }
 
@@ -461,7 +460,8 @@ fn merge_moves_every_record_and_loses_none() {
         "promises",
         "cases",
         "points_ledger",
-        "tier_snapshots",
+        "tier_changes",
+        "tier_latest",
     ] {
         assert!(gone_before[table] > 0, "gone has no {table}: {gone_before:?}");
     }
@@ -470,11 +470,14 @@ fn merge_moves_every_record_and_loses_none() {
     let contact_version = repo.contacts_of(gone).unwrap()[0].version;
 
     let report = repo.merge_customers(keep, gone).unwrap();
-    assert_eq!(report.tier_snapshots_dropped, 1);
+    // Gone's tier history goes (two changes); keep's stands.
+    assert_eq!(gone_before["tier_changes"], 2);
+    assert_eq!(report.tier_history_dropped, 2);
     let after = counts(&path);
     for (table, n) in &before {
         let expected = match table.as_str() {
-            "tier_snapshots" => n - 1,
+            "tier_changes" => n - 2,
+            "tier_latest" => n - 1,
             "audit_log" => n + 2,
             // Money totals (not records): a row per customer with
             // transactions (both have some), so gone's goes with them.
@@ -503,7 +506,12 @@ fn merge_moves_every_record_and_loses_none() {
             assert_eq!(keep_after[&table], 1);
             continue;
         }
-        let dropped = if table == "tier_snapshots" { 1 } else { 0 };
+        if table == "tier_changes" || table == "tier_latest" {
+            assert_eq!(keep_after[&table], keep_before[&table], "{table}");
+            assert!(!report.moved.iter().any(|(t, _)| *t == table), "{table} reported as moved");
+            continue;
+        }
+        let dropped = 0;
         assert_eq!(keep_after[&table], keep_before[&table] + gone_before[&table] - dropped, "{table}");
         let moved = report.moved.iter().find(|(t, _)| *t == table).map(|(_, n)| *n as i64);
         assert_eq!(moved, Some(gone_before[&table] - dropped), "reported moves of {table}");

@@ -187,7 +187,7 @@ struct MergeJson {
     gone: i64,
     moved: serde_json::Map<String, serde_json::Value>,
     total_moved: usize,
-    tier_snapshots_dropped: usize,
+    tier_history_dropped: usize,
     filled: Vec<String>,
 }
 
@@ -201,7 +201,7 @@ pub fn merge(cli: &Cli, config: &Config, args: &MergeArgs) -> anyhow::Result<i32
                 gone: r.gone,
                 moved: r.moved.iter().map(|(t, n)| (t.clone(), (*n).into())).collect(),
                 total_moved: r.total_moved(),
-                tier_snapshots_dropped: r.tier_snapshots_dropped,
+                tier_history_dropped: r.tier_history_dropped,
                 filled: r.filled.clone(),
             };
             emit(&(serde_json::to_string_pretty(&j)? + "\n"))?;
@@ -217,10 +217,10 @@ pub fn merge(cli: &Cli, config: &Config, args: &MergeArgs) -> anyhow::Result<i32
             for (table, n) in &r.moved {
                 out += &format!("  {}{n}\n", pad(table, 24));
             }
-            if r.tier_snapshots_dropped > 0 {
+            if r.tier_history_dropped > 0 {
                 out += &format!(
-                    "  {} tier snapshot(s) of the same days as #{}'s dropped\n",
-                    r.tier_snapshots_dropped, r.keep
+                    "  {} entr(ies) of #{}'s tier history dropped (#{}'s stands)\n",
+                    r.tier_history_dropped, r.gone, r.keep
                 );
             }
             if !r.filled.is_empty() {

@@ -222,10 +222,11 @@ pub struct MergeReport {
     pub gone: i64,
     /// Rows moved from `gone` to `keep`, per referencing table (named
     /// `table.column` when the column is not `customer_id`), every table that
-    /// references customers listed, in name order.
+    /// references customers listed, in name order, but the tier history's
+    /// (dropped, not moved: `tier_history_dropped`).
     pub moved: Vec<(String, usize)>,
-    /// Tier snapshots of `gone` dropped because `keep` had one the same day.
-    pub tier_snapshots_dropped: usize,
+    /// Entries of `gone`'s tier history dropped (keep's stands).
+    pub tier_history_dropped: usize,
     /// Fields of `keep` that were empty and were filled from `gone`.
     pub filled: Vec<String>,
 }
@@ -544,13 +545,16 @@ fn merge_in(tx: &Transaction, agent: &str, keep: i64, gone: i64) -> Result<Merge
     let mut dropped = 0;
     let mut moved = Vec::with_capacity(refs.len());
     for (table, column) in &refs {
-        if table == "tier_snapshots" && column == "customer_id" {
-            // One snapshot per customer per day: where both have one, keep's stands.
-            dropped = tx.execute(
-                "DELETE FROM tier_snapshots WHERE customer_id = ?2
-                 AND taken_on IN (SELECT taken_on FROM tier_snapshots WHERE customer_id = ?1)",
-                params![keep, gone],
-            )?;
+        if table == "tier_changes" || table == "tier_latest" {
+            // The tier history is each customer's chain of changes, one
+            // state replacing the one before: gone's cannot join keep's, so
+            // keep's stands and gone's goes (as a snapshot's rows of gone
+            // did where keep had its own).
+            let n = tx.execute(&format!("DELETE FROM {} WHERE customer_id = ?1", quote(table)), [gone])?;
+            if table == "tier_changes" {
+                dropped = n;
+            }
+            continue;
         }
         let cols: BTreeSet<String> = {
             let mut st = tx.prepare("SELECT name FROM pragma_table_info(?1)")?;
@@ -627,7 +631,7 @@ fn merge_in(tx: &Transaction, agent: &str, keep: i64, gone: i64) -> Result<Merge
             "gone": gone,
             "gone_name": gone_name,
             "moved": moved_json,
-            "tier_snapshots_dropped": dropped,
+            "tier_history_dropped": dropped,
             "filled": filled_json,
         }),
     )?;
@@ -645,7 +649,7 @@ fn merge_in(tx: &Transaction, agent: &str, keep: i64, gone: i64) -> Result<Merge
             "moved": moved_json,
         }),
     )?;
-    Ok(MergeReport { keep, gone, moved, tier_snapshots_dropped: dropped, filled })
+    Ok(MergeReport { keep, gone, moved, tier_history_dropped: dropped, filled })
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! writes (each customer's computed tier and contribution).
 
 use chrono::NaiveDate;
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use super::{Repo, RepoError, Result, code};
 use crate::domain::model::Tier;
@@ -60,89 +60,133 @@ pub struct TierMove {
     pub contribution_after: Money,
 }
 
-/// Rows per INSERT statement of a new snapshot.
-const SNAPSHOT_ROWS_PER_INSERT: usize = 100;
+/// Customers compared per step when a snapshot is written: each step
+/// reads that range of ids from `tier_latest` (and the day's rows), so the
+/// changes held at once are bounded whatever the size of the base.
+const SNAPSHOT_STEP: usize = 65_536;
+
+/// One customer's place in a snapshot: tier in force and contribution.
+type SnapState = (Tier, i64);
+
+/// What writing a snapshot did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Snapshotted {
+    /// The day's snapshot now holds these places; `changes`: the
+    /// customers whose row of the day was written or removed.
+    Written { changes: usize },
+    /// Not written: a later day has a snapshot already (the clock went
+    /// back); the history only grows at its end.
+    LaterDayExists,
+}
 
 /// Writes the snapshot of `day` from `places` (active customers: tier in
-/// force, contribution): all rows when the day has none yet; otherwise
-/// only the rows that differ from the day's rows, which are read first.
-fn write_snapshot(tx: &rusqlite::Transaction, day: NaiveDate, places: &Places) -> Result<()> {
+/// force, contribution) as changes (see migration 17): compared with each
+/// customer's state in the latest snapshot (`tier_latest`), a row of the
+/// day for each customer whose state differs. Written again the same day,
+/// the day's rows are made to fit the new places (a row that comes back to
+/// the previous day's state is removed).
+fn write_snapshot(tx: &rusqlite::Transaction, day: NaiveDate, places: &Places) -> Result<Snapshotted> {
     let d = super::date_text(day);
-    let desired = places
-        .slots
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.active)
-        .filter_map(|(id, s)| Some((id as i64, s.pin.or(s.tier)?, s.contribution)));
-    let exists = tx.prepare_cached("SELECT 1 FROM tier_snapshots WHERE taken_on = ?1 LIMIT 1")?.exists([&d])?;
-    if !exists {
-        let values = vec!["(?1, ?, ?, ?)"; SNAPSHOT_ROWS_PER_INSERT].join(", ");
-        let mut many = tx.prepare_cached(&format!(
-            "INSERT INTO tier_snapshots (taken_on, customer_id, tier, contribution) VALUES {values}"
-        ))?;
-        let mut one = tx.prepare_cached(
-            "INSERT INTO tier_snapshots (taken_on, customer_id, tier, contribution) VALUES (?1, ?2, ?3, ?4)",
-        )?;
-        let mut batch = Vec::with_capacity(SNAPSHOT_ROWS_PER_INSERT);
-        for row in desired {
-            batch.push(row);
-            if batch.len() == SNAPSHOT_ROWS_PER_INSERT {
-                many.raw_bind_parameter(1, &d)?;
-                for (k, (id, tier, c)) in batch.drain(..).enumerate() {
-                    many.raw_bind_parameter(2 + 3 * k, id)?;
-                    many.raw_bind_parameter(3 + 3 * k, tier.code())?;
-                    many.raw_bind_parameter(4 + 3 * k, c)?;
-                }
-                many.raw_execute()?;
-            }
-        }
-        for (id, tier, c) in batch {
-            one.execute(params![&d, id, tier.code(), c])?;
-        }
-        return Ok(());
+    let latest: Option<String> =
+        tx.prepare_cached("SELECT max(taken_on) FROM snapshot_days")?.query_row([], |r| r.get(0))?;
+    if latest.as_deref().is_some_and(|l| l > d.as_str()) {
+        return Ok(Snapshotted::LaterDayExists);
     }
-    // The day's rows, by customer id, merged with the wanted ones.
-    enum Op {
-        Put(i64, Tier, i64),
-        Delete(i64),
+    let same_day = latest.as_deref() == Some(d.as_str());
+    tx.prepare_cached("INSERT OR IGNORE INTO snapshot_days (taken_on) VALUES (?1)")?.execute([&d])?;
+    let top = places.slots.len().max(
+        1 + tx.query_row("SELECT coalesce(max(customer_id), 0) FROM tier_latest", [], |r| r.get::<_, i64>(0))? as usize,
+    );
+    let mut changes = 0;
+    for lo in (0..top).step_by(SNAPSHOT_STEP) {
+        let hi = (lo + SNAPSHOT_STEP).min(top);
+        changes += snapshot_step(tx, &d, same_day, places, lo, hi)?;
     }
-    let mut ops = Vec::new();
+    Ok(Snapshotted::Written { changes })
+}
+
+/// [`write_snapshot`] for the customers with ids in `[lo, hi)`.
+fn snapshot_step(
+    tx: &rusqlite::Transaction,
+    d: &str,
+    same_day: bool,
+    places: &Places,
+    lo: usize,
+    hi: usize,
+) -> Result<usize> {
+    let state = |r: &rusqlite::Row, i: usize| -> Result<Option<SnapState>> {
+        Ok(match r.get_ref(i)? {
+            rusqlite::types::ValueRef::Null => None,
+            v => Some((
+                tier_of(v).ok_or_else(|| RepoError::Db(format!("unknown tier {v:?} in the tier history")))?,
+                int(r, i + 1)?,
+            )),
+        })
+    };
+    // Each customer's state in the latest snapshot.
+    let mut latest: Vec<Option<SnapState>> = vec![None; hi - lo];
     {
         let mut st = tx.prepare_cached(
-            "SELECT customer_id, tier, contribution FROM tier_snapshots WHERE taken_on = ?1 ORDER BY customer_id",
+            "SELECT customer_id, tier, contribution FROM tier_latest WHERE customer_id >= ?1 AND customer_id < ?2",
         )?;
-        let mut rows = st.query([&d])?;
-        let mut desired = desired.peekable();
+        let mut rows = st.query([lo as i64, hi as i64])?;
         while let Some(r) = rows.next()? {
-            let (id, tier, c) = (int(r, 0)?, tier_of(r.get_ref(1)?), int(r, 2)?);
-            while let Some(&(want, t, wc)) = desired.peek().filter(|w| w.0 < id) {
-                ops.push(Op::Put(want, t, wc));
-                desired.next();
-            }
-            match desired.peek() {
-                Some(&(want, t, wc)) if want == id => {
-                    if tier != Some(t) || c != wc {
-                        ops.push(Op::Put(id, t, wc));
-                    }
-                    desired.next();
-                }
-                _ => ops.push(Op::Delete(id)),
-            }
+            latest[int(r, 0)? as usize - lo] = state(r, 1)?;
         }
-        ops.extend(desired.map(|(id, t, c)| Op::Put(id, t, c)));
+    }
+    // Written again the same day: the state each customer with a row of
+    // the day had before it (the row's `was_`).
+    let mut before_day: Vec<Option<Option<SnapState>>> = Vec::new();
+    if same_day {
+        before_day = vec![None; hi - lo];
+        let mut st = tx.prepare_cached(
+            "SELECT customer_id, was_tier, was_contribution FROM tier_changes
+             WHERE taken_on = ?1 AND customer_id >= ?2 AND customer_id < ?3",
+        )?;
+        let mut rows = st.query(params![d, lo as i64, hi as i64])?;
+        while let Some(r) = rows.next()? {
+            before_day[int(r, 0)? as usize - lo] = Some(state(r, 1)?);
+        }
     }
     let mut put = tx.prepare_cached(
-        "INSERT INTO tier_snapshots (taken_on, customer_id, tier, contribution) VALUES (?1, ?2, ?3, ?4)
+        "INSERT INTO tier_changes (taken_on, customer_id, tier, contribution, was_tier, was_contribution)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (taken_on, customer_id) DO UPDATE SET tier = excluded.tier, contribution = excluded.contribution",
     )?;
-    let mut delete = tx.prepare_cached("DELETE FROM tier_snapshots WHERE taken_on = ?1 AND customer_id = ?2")?;
-    for op in ops {
-        match op {
-            Op::Put(id, t, c) => put.execute(params![&d, id, t.code(), c])?,
-            Op::Delete(id) => delete.execute(params![&d, id])?,
+    let mut unput = tx.prepare_cached("DELETE FROM tier_changes WHERE taken_on = ?1 AND customer_id = ?2")?;
+    let mut set = tx.prepare_cached(
+        "INSERT INTO tier_latest (customer_id, tier, contribution) VALUES (?1, ?2, ?3)
+         ON CONFLICT (customer_id) DO UPDATE SET tier = excluded.tier, contribution = excluded.contribution",
+    )?;
+    let mut unset = tx.prepare_cached("DELETE FROM tier_latest WHERE customer_id = ?1")?;
+    let code = |s: Option<SnapState>| s.map(|(t, _)| t.code());
+    let mut changes = 0;
+    for id in lo..hi {
+        let want: Option<SnapState> =
+            places.slots.get(id).filter(|s| s.active).and_then(|s| Some((s.pin.or(s.tier)?, s.contribution)));
+        let now = latest[id - lo];
+        // The state before the day, and whether the day has a row.
+        let (before, has_row) = match before_day.get(id - lo) {
+            Some(Some(b)) => (*b, true),
+            _ => (now, false),
         };
+        if want == before {
+            if has_row {
+                unput.execute(params![d, id as i64])?;
+                changes += 1;
+            }
+        } else if want != now || !has_row {
+            put.execute(params![d, id as i64, code(want), want.map(|w| w.1), code(before), before.map(|b| b.1)])?;
+            changes += 1;
+        }
+        if want != now {
+            match want {
+                Some((t, c)) => set.execute(params![id as i64, t.code(), c])?,
+                None => unset.execute([id as i64])?,
+            };
+        }
     }
-    Ok(())
+    Ok(changes)
 }
 
 /// Seconds at 00:00 UTC of a day.
@@ -536,11 +580,11 @@ impl Repo {
     /// transaction: each active customer's computed tier, contribution and
     /// RFM (`rows`, any order), written only where they differ from
     /// `places` (read before through this same `Repo`; read again inside
-    /// the transaction if anyone wrote to the base since), then every active customer's tier in force and
-    /// contribution as the snapshot of `day`, replacing the rows of an
-    /// earlier snapshot of that day that differ. The same as
-    /// [`Repo::store_pyramid`] followed by [`Repo::store_snapshot`].
-    /// Returns how many customers' figures changed.
+    /// the transaction if anyone wrote to the base since), then every
+    /// active customer's tier in force and contribution as the snapshot of
+    /// `day` (written as the changes since the latest snapshot; none when a
+    /// later day has one). The same as [`Repo::store_pyramid`] followed by
+    /// [`Repo::store_snapshot`]. Returns how many customers' figures changed.
     pub fn store_recomputed(
         &mut self,
         mut places: Places,
@@ -647,59 +691,112 @@ impl Repo {
     }
 
     /// Records every active customer's tier in force and contribution as the
-    /// snapshot of `day`, replacing an earlier snapshot of the same day.
-    pub fn store_snapshot(&mut self, day: NaiveDate) -> Result<()> {
-        let d = day.format("%Y-%m-%d").to_string();
-        self.write(|tx, _| {
-            tx.prepare_cached("DELETE FROM tier_snapshots WHERE taken_on = ?1")?.execute([&d])?;
-            tx.prepare_cached(
-                "INSERT INTO tier_snapshots (taken_on, customer_id, tier, contribution)
-                 SELECT ?1, id, coalesce(tier_pin, tier), contribution FROM customers WHERE status = 'active'",
-            )?
-            .execute([&d])?;
-            Ok(())
-        })
+    /// snapshot of `day`, replacing an earlier snapshot of the same day. A
+    /// day before the latest snapshot's is refused (the history only grows
+    /// at its end).
+    pub fn store_snapshot(&mut self, day: NaiveDate) -> Result<Snapshotted> {
+        self.write(|tx, _| write_snapshot(tx, day, &read_places(tx)?))
     }
 
-    /// Removes the snapshot of `day`, if any; returns how many rows it had.
-    pub fn delete_snapshot(&mut self, day: NaiveDate) -> Result<usize> {
-        let d = day.format("%Y-%m-%d").to_string();
-        self.write(|tx, _| Ok(tx.prepare_cached("DELETE FROM tier_snapshots WHERE taken_on = ?1")?.execute([&d])?))
+    /// Removes the snapshots of `day` and of every later day (the newest
+    /// first, each customer's latest state going back to the one before);
+    /// returns how many days were removed.
+    pub fn delete_snapshots_from(&mut self, day: NaiveDate) -> Result<usize> {
+        let d = super::date_text(day);
+        self.write(|tx, _| {
+            let days: Vec<String> = tx
+                .prepare_cached("SELECT taken_on FROM snapshot_days WHERE taken_on >= ?1 ORDER BY taken_on DESC")?
+                .query_map([&d], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for day in &days {
+                tx.prepare_cached(
+                    "DELETE FROM tier_latest WHERE customer_id IN (SELECT customer_id FROM tier_changes WHERE taken_on = ?1)",
+                )?
+                .execute([day])?;
+                tx.prepare_cached(
+                    "INSERT INTO tier_latest (customer_id, tier, contribution)
+                     SELECT customer_id, was_tier, was_contribution FROM tier_changes
+                     WHERE taken_on = ?1 AND was_tier IS NOT NULL",
+                )?
+                .execute([day])?;
+                tx.prepare_cached("DELETE FROM tier_changes WHERE taken_on = ?1")?.execute([day])?;
+                tx.prepare_cached("DELETE FROM snapshot_days WHERE taken_on = ?1")?.execute([day])?;
+            }
+            Ok(days.len())
+        })
     }
 
     /// The days of the latest snapshots, newest first, at most `n`.
     pub fn snapshot_days(&self, n: usize) -> Result<Vec<NaiveDate>> {
-        let mut st = self
-            .conn()
-            .prepare_cached("SELECT DISTINCT taken_on FROM tier_snapshots ORDER BY taken_on DESC LIMIT ?1")?;
+        let mut st =
+            self.conn().prepare_cached("SELECT taken_on FROM snapshot_days ORDER BY taken_on DESC LIMIT ?1")?;
         let rows = st.query_map([n as i64], |r| r.get::<_, String>(0))?;
         let days: Vec<String> = rows.collect::<rusqlite::Result<_>>()?;
         Ok(days.into_iter().filter_map(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok()).collect())
     }
 
-    /// Customers whose tier differs between the snapshots of `before` and
-    /// `after`, biggest contribution first.
-    pub fn tier_moves(&self, before: NaiveDate, after: NaiveDate) -> Result<Vec<TierMove>> {
+    /// The snapshot of `day` whole: each customer in it, by id, with its
+    /// tier in force and contribution then (its latest change on or before
+    /// the day). Reads every change up to the day: for checks and exports,
+    /// not for a frame.
+    pub fn snapshot(&self, day: NaiveDate) -> Result<Vec<(i64, Tier, Money)>> {
         let mut st = self.conn().prepare_cached(
-            "SELECT a.customer_id, c.name, b.tier, a.tier, b.contribution, a.contribution
-             FROM tier_snapshots a
-             JOIN tier_snapshots b ON b.customer_id = a.customer_id AND b.taken_on = ?1
-             JOIN customers c ON c.id = a.customer_id
-             WHERE a.taken_on = ?2 AND a.tier != b.tier
-             ORDER BY a.contribution DESC, a.customer_id",
+            "SELECT customer_id, tier, contribution FROM tier_changes WHERE taken_on <= ?1 ORDER BY taken_on",
         )?;
-        let rows =
-            st.query_map([before.format("%Y-%m-%d").to_string(), after.format("%Y-%m-%d").to_string()], |r| {
-                Ok(TierMove {
-                    customer_id: r.get(0)?,
-                    name: r.get(1)?,
-                    from: code(Tier::parse, r.get(2)?)?,
-                    to: code(Tier::parse, r.get(3)?)?,
-                    contribution_before: Money(r.get(4)?),
-                    contribution_after: Money(r.get(5)?),
-                })
-            })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut rows = st.query([super::date_text(day)])?;
+        let mut out = std::collections::BTreeMap::new();
+        while let Some(r) = rows.next()? {
+            let id = int(r, 0)?;
+            match r.get::<_, Option<String>>(1)? {
+                None => out.remove(&id),
+                Some(t) => out.insert(id, (code(Tier::parse, t)?, Money(int(r, 2)?))),
+            };
+        }
+        Ok(out.into_iter().map(|(id, (t, c))| (id, t, c)).collect())
+    }
+
+    /// Customers whose tier differs between the snapshots of `before` and
+    /// `after`, biggest contribution first: read from the changes of the
+    /// days after `before` up to `after` (a customer's state at `before` is
+    /// what its first change after it replaced).
+    pub fn tier_moves(&self, before: NaiveDate, after: NaiveDate) -> Result<Vec<TierMove>> {
+        type Place = Option<(String, i64)>;
+        let mut st = self.conn().prepare_cached(
+            "SELECT customer_id, tier, contribution, was_tier, was_contribution FROM tier_changes
+             WHERE taken_on > ?1 AND taken_on <= ?2 ORDER BY taken_on",
+        )?;
+        let mut rows = st.query([super::date_text(before), super::date_text(after)])?;
+        let mut ends: std::collections::HashMap<i64, (Place, Place)> = std::collections::HashMap::new();
+        let place = |r: &rusqlite::Row, i: usize| -> Result<Place> {
+            Ok(match r.get::<_, Option<String>>(i)? {
+                Some(t) => Some((t, int(r, i + 1)?)),
+                None => None,
+            })
+        };
+        while let Some(r) = rows.next()? {
+            let now = place(r, 1)?;
+            let was = place(r, 3)?;
+            ends.entry(int(r, 0)?).and_modify(|e| e.1 = now.clone()).or_insert((was, now));
+        }
+        let mut name = self.conn().prepare_cached("SELECT name FROM customers WHERE id = ?1")?;
+        let mut out = Vec::new();
+        for (id, ends) in ends {
+            let (Some((from, before)), Some((to, after))) = ends else { continue };
+            if from == to {
+                continue;
+            }
+            let Some(name) = name.query_row([id], |r| r.get::<_, String>(0)).optional()? else { continue };
+            out.push(TierMove {
+                customer_id: id,
+                name,
+                from: code(Tier::parse, from)?,
+                to: code(Tier::parse, to)?,
+                contribution_before: Money(before),
+                contribution_after: Money(after),
+            });
+        }
+        out.sort_by(|a, b| b.contribution_after.cmp(&a.contribution_after).then(a.customer_id.cmp(&b.customer_id)));
+        Ok(out)
     }
 
     /// A window of one band's customers (tier in force), by contribution,
@@ -759,18 +856,7 @@ mod tests {
 
     /// (id, tier, contribution) of a snapshot, by id.
     fn snapshot(repo: &Repo, d: NaiveDate) -> Vec<(i64, String, i64)> {
-        let mut st = repo
-            .conn()
-            .prepare("SELECT customer_id, tier, contribution FROM tier_snapshots WHERE taken_on = ?1 ORDER BY 1")
-            .unwrap();
-        st.query_map([date_text(d)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap()
-    }
-
-    fn date_text(d: NaiveDate) -> String {
-        super::super::date_text(d)
+        repo.snapshot(d).unwrap().into_iter().map(|(id, t, c)| (id, t.code().to_string(), c.0)).collect()
     }
 
     /// What the plain path (store everything, then snapshot from the table) leaves.

@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_14,
     MIGRATION_15,
     MIGRATION_16,
+    MIGRATION_17,
 ];
 
 /// The schema version this binary writes.
@@ -275,6 +276,71 @@ UPDATE search_index SET indexed_upto = 0;
 "#,
     search_triggers!(concat!("NEW.search_text || ' ' || ", phone_terms!("NEW.phone_digits"), " || '  '"))
 );
+
+/// The tier snapshots as their changes: a day's snapshot was a row per
+/// active customer (a million rows, 31 MB, written every day at a million
+/// customers: the biggest part of a day's first recompute, and 11 GB a
+/// year). Now:
+/// - `snapshot_days`: the days a snapshot was taken;
+/// - `tier_changes`: a row for each customer whose tier in force or
+///   contribution differs from the previous snapshot day's (`tier` NULL:
+///   the customer left the snapshot, archived), with the state it replaces
+///   (`was_tier` NULL: not in the previous snapshot). A customer's state in
+///   the snapshot of day D is its latest row on or before D;
+/// - `tier_latest`: each customer's state in the latest snapshot (none:
+///   not in it), which a new snapshot is compared with.
+///
+/// Moves between two snapshots read only the rows between them; "ever Top
+/// or Growth" reads the indexed Top and Growth rows. Existing snapshots are
+/// converted day by day.
+const MIGRATION_17: &str = r#"
+CREATE TABLE snapshot_days (
+    taken_on  TEXT PRIMARY KEY
+) WITHOUT ROWID;
+
+CREATE TABLE tier_changes (
+    taken_on          TEXT NOT NULL,
+    customer_id       INTEGER NOT NULL REFERENCES customers (id),
+    tier              TEXT,
+    contribution      INTEGER,
+    was_tier          TEXT,
+    was_contribution  INTEGER,
+    PRIMARY KEY (taken_on, customer_id)
+) WITHOUT ROWID;
+
+CREATE TABLE tier_latest (
+    customer_id   INTEGER PRIMARY KEY REFERENCES customers (id),
+    tier          TEXT NOT NULL,
+    contribution  INTEGER NOT NULL
+);
+
+INSERT INTO snapshot_days (taken_on) SELECT DISTINCT taken_on FROM tier_snapshots;
+
+WITH days AS (SELECT taken_on, lag(taken_on) OVER (ORDER BY taken_on) AS prev FROM snapshot_days)
+INSERT INTO tier_changes (taken_on, customer_id, tier, contribution, was_tier, was_contribution)
+SELECT taken_on, customer_id, tier, contribution, was_tier, was_contribution FROM (
+    SELECT d.taken_on, s.customer_id, s.tier, s.contribution, p.tier AS was_tier, p.contribution AS was_contribution
+    FROM days d
+    JOIN tier_snapshots s ON s.taken_on = d.taken_on
+    LEFT JOIN tier_snapshots p ON p.taken_on = d.prev AND p.customer_id = s.customer_id
+    WHERE p.tier IS NOT s.tier OR p.contribution IS NOT s.contribution
+    UNION ALL
+    SELECT d.taken_on, p.customer_id, NULL, NULL, p.tier, p.contribution
+    FROM days d
+    JOIN tier_snapshots p ON p.taken_on = d.prev
+    WHERE NOT EXISTS (SELECT 1 FROM tier_snapshots s WHERE s.taken_on = d.taken_on AND s.customer_id = p.customer_id)
+)
+ORDER BY taken_on, customer_id;
+
+INSERT INTO tier_latest (customer_id, tier, contribution)
+SELECT customer_id, tier, contribution FROM tier_snapshots
+WHERE taken_on = (SELECT max(taken_on) FROM snapshot_days)
+ORDER BY customer_id;
+
+CREATE INDEX tier_changes_valued ON tier_changes (customer_id) WHERE tier IN ('top', 'growth');
+
+DROP TABLE tier_snapshots;
+"#;
 
 /// The indexes of the customers' own keys, built once the migration's fill
 /// has written them (one sorted pass instead of a random insert per row).

@@ -4,6 +4,25 @@
 
 /// What each migration from 10 on added, undone (newest first).
 const UNDO: &[(i64, &str)] = &[
+    // Every day's snapshot whole again, from the changes.
+    (
+        17,
+        "CREATE TABLE tier_snapshots (
+             taken_on      TEXT NOT NULL,
+             customer_id   INTEGER NOT NULL REFERENCES customers (id),
+             tier          TEXT NOT NULL,
+             contribution  INTEGER NOT NULL,
+             PRIMARY KEY (taken_on, customer_id)
+         ) WITHOUT ROWID;
+         INSERT INTO tier_snapshots (taken_on, customer_id, tier, contribution)
+             SELECT d.taken_on, c.customer_id, c.tier, c.contribution
+             FROM snapshot_days d JOIN tier_changes c
+             ON c.taken_on = (SELECT max(x.taken_on) FROM tier_changes x
+                              WHERE x.customer_id = c.customer_id AND x.taken_on <= d.taken_on)
+             WHERE c.tier IS NOT NULL;
+         CREATE INDEX tier_snapshots_valued ON tier_snapshots (customer_id) WHERE tier IN ('top', 'growth');
+         DROP TABLE tier_changes; DROP TABLE tier_latest; DROP TABLE snapshot_days;",
+    ),
     // The search index as migration 10 made it: dropped as migration 10
     // is undone, then made again by migration 10 itself (see `back_to`).
     (16, UNDO_SEARCH_INDEX),
