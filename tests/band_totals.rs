@@ -11,6 +11,8 @@ use std::path::Path;
 use chrono::NaiveDate;
 use rapport::config::Config;
 use rapport::domain::model::{CustomerKind, CustomerStatus, NewCustomer, Tier};
+use rapport::domain::money::Money;
+use rapport::domain::rfm::RfmScore;
 use rapport::repo::Repo;
 
 fn today() -> NaiveDate {
@@ -37,6 +39,30 @@ fn counted(path: &Path) -> Vec<(u64, i64)> {
 fn check(repo: &Repo, when: &str) {
     let kept: Vec<(u64, i64)> = repo.tier_bands().unwrap().iter().map(|b| (b.count, b.total.0)).collect();
     assert_eq!(kept, counted(repo.path()), "{when}: kept (left) and counted (right)");
+    // Each open reminder carries its customer's band (migration 13).
+    let conn = rusqlite::Connection::open(repo.path()).unwrap();
+    let wrong: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM reminders r JOIN customers c ON c.id = r.customer_id
+             WHERE r.status IN ('open', 'snoozed')
+               AND r.band IS NOT CASE coalesce(c.tier_pin, c.tier) WHEN 'top' THEN 0 WHEN 'growth' THEN 1
+                                      WHEN 'low' THEN 2 ELSE 3 END",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(wrong, 0, "{when}: open reminders whose band is not their customer's");
+    // And the triggers that keep both are all there.
+    let triggers: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name IN
+             ('band_totals_add', 'band_totals_remove', 'band_totals_change', 'reminders_band_set',
+              'reminders_band_follow', 'customers_band_to_reminders')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(triggers, 6, "{when}: triggers");
 }
 
 #[test]
@@ -57,6 +83,36 @@ fn band_totals_follow_every_kind_of_write() {
     // A day later: a few customers change.
     rapport::services::pyramid::recompute(&mut repo, &config, today().succ_opt().unwrap()).unwrap();
     check(&repo, "next day's recompute");
+    // A recompute that moves a few customers with open reminders to
+    // another band (and changes others' contribution alone).
+    let with_reminders: Vec<i64> = {
+        let conn = rusqlite::Connection::open(repo.path()).unwrap();
+        let mut st = conn
+            .prepare(
+                "SELECT DISTINCT r.customer_id FROM reminders r JOIN customers c ON c.id = r.customer_id
+                 WHERE r.status = 'open' AND c.tier_pin IS NULL AND c.status = 'active' ORDER BY 1 LIMIT 6",
+            )
+            .unwrap();
+        st.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
+    };
+    assert_eq!(with_reminders.len(), 6);
+    let places = repo.pyramid_places().unwrap();
+    let rows: Vec<_> = with_reminders
+        .iter()
+        .enumerate()
+        .map(|(k, id)| {
+            let c = repo.customer(*id).unwrap();
+            let tier = if k % 2 == 0 {
+                Tier::ALL[(Tier::ALL.iter().position(|t| *t == c.tier).unwrap() + 1) % 4]
+            } else {
+                c.tier
+            };
+            let rfm = c.rfm.zip(c.segment).map(|((r, f, m), segment)| RfmScore { r, f, m, segment });
+            (*id, tier, Money(c.contribution.0 + 100 * k as i64), rfm)
+        })
+        .collect();
+    assert_eq!(repo.store_recomputed(places, today().succ_opt().unwrap(), rows).unwrap(), 6);
+    check(&repo, "a recompute that moves a few customers");
     // Two years on, nearly everyone changes: the bulk path.
     rapport::services::pyramid::recompute(&mut repo, &config, NaiveDate::from_ymd_opt(2028, 12, 1).unwrap()).unwrap();
     check(&repo, "a recompute that changes most customers");

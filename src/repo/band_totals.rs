@@ -5,7 +5,8 @@
 //! every reload). Each open reminder carries its customer's band too
 //! (migration 13), for the care list's order. A bulk write that changes
 //! most customers suspends the triggers and sets both again in one pass
-//! at the end.
+//! at the end; a recompute that changes a few suspends them too and applies
+//! their effect once (see [`BandChanges`]).
 
 use rusqlite::Transaction;
 
@@ -41,6 +42,7 @@ macro_rules! reminders_refill {
 pub(crate) use reminders_refill;
 
 use super::Result;
+use crate::domain::model::Tier;
 
 /// The triggers that keep `band_totals` and the reminders' bands.
 const TRIGGERS: &[&str] = &[
@@ -75,4 +77,60 @@ pub(crate) fn restore(tx: &Transaction, triggers: Vec<String>) -> Result<()> {
     tx.execute_batch(REFILL)?;
     tx.execute_batch(REMINDERS_REFILL)?;
     super::transactions::create_triggers(tx, triggers)
+}
+
+/// What a write that suspended the triggers changed in the bands, applied
+/// in their place by [`BandChanges::apply`]: each band's count and total,
+/// and the customers whose tier in force moved (their open reminders
+/// follow). A customer whose stored tier could not be read has no band to
+/// leave: then the bands and reminders are all set again instead.
+#[derive(Debug, Default)]
+pub(crate) struct BandChanges {
+    /// (customers, contribution) to add, by band (Top, Growth, Low, Negative).
+    totals: [(i64, i64); 4],
+    /// Customers whose band moved, and their new band.
+    moved: Vec<(i64, Tier)>,
+    unknown: bool,
+}
+
+impl BandChanges {
+    /// An active customer's tier in force and contribution change from
+    /// (`old`, `before`) to (`new`, `after`).
+    pub(crate) fn change(&mut self, id: i64, old: Option<Tier>, before: i64, new: Tier, after: i64) {
+        let band = |t: Tier| Tier::ALL.iter().position(|x| *x == t).unwrap_or(3);
+        let Some(old) = old else {
+            self.unknown = true;
+            return;
+        };
+        self.totals[band(old)].0 -= 1;
+        self.totals[band(old)].1 -= before;
+        self.totals[band(new)].0 += 1;
+        self.totals[band(new)].1 += after;
+        if old != new {
+            self.moved.push((id, new));
+        }
+    }
+
+    /// Applies the changes and restores the triggers [`suspend`] dropped.
+    pub(crate) fn apply(self, tx: &Transaction, triggers: Vec<String>) -> Result<()> {
+        if self.unknown {
+            return restore(tx, triggers);
+        }
+        let mut totals = tx.prepare_cached(
+            "UPDATE band_totals SET customers = customers + ?2, contribution = contribution + ?3 WHERE tier = ?1",
+        )?;
+        for (tier, (n, sum)) in Tier::ALL.iter().zip(self.totals) {
+            if (n, sum) != (0, 0) {
+                totals.execute(rusqlite::params![tier.code(), n, sum])?;
+            }
+        }
+        let mut reminders = tx.prepare_cached(
+            "UPDATE reminders SET band = ?2 WHERE customer_id = ?1 AND status IN ('open', 'snoozed')",
+        )?;
+        for (id, tier) in self.moved {
+            let band = Tier::ALL.iter().position(|x| *x == tier).unwrap_or(3);
+            reminders.execute(rusqlite::params![id, band as i64])?;
+        }
+        super::transactions::create_triggers(tx, triggers)
+    }
 }

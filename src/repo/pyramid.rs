@@ -606,6 +606,10 @@ impl Repo {
                 places = read_places(tx)?;
             }
             let mut changed = 0;
+            // What the band triggers would have done, done once at the end
+            // instead (each trigger also made every UPDATE keep a statement
+            // journal: a day's store at a million customers took twice as long).
+            let mut bands = super::band_totals::BandChanges::default();
             for (id, tier, contribution, rfm) in rows {
                 // A customer archived since the figures were computed is left alone.
                 let Some(slot) = usize::try_from(id).ok().and_then(|i| places.slots.get_mut(i)).filter(|s| s.active)
@@ -614,6 +618,9 @@ impl Repo {
                 };
                 let figures = slot.tier != Some(tier) || slot.contribution != contribution.0;
                 if figures || slot.rfm != Some(rfm) {
+                    if figures {
+                        bands.change(id, slot.pin.or(slot.tier), slot.contribution, slot.pin.unwrap_or(tier), contribution.0);
+                    }
                     let change = if figures { Change::Figures } else { Change::Rfm };
                     *slot = Slot {
                         tier: Some(tier),
@@ -645,8 +652,8 @@ impl Repo {
             } else {
                 Vec::new()
             };
-            // Likewise the bands' totals: counted again once at the end.
-            let bands = if rebuild.is_empty() { None } else { Some(super::band_totals::suspend(tx)?) };
+            let rebuilt = !rebuild.is_empty();
+            let triggers = super::band_totals::suspend(tx)?;
             {
                 let mut figures = tx.prepare_cached(
                     "UPDATE customers SET tier = ?2, contribution = ?3, rfm_r = ?4, rfm_f = ?5, rfm_m = ?6,
@@ -679,7 +686,10 @@ impl Repo {
             for sql in rebuild {
                 tx.execute_batch(&sql)?;
             }
-            if let Some(triggers) = bands {
+            if !rebuilt {
+                bands.apply(tx, triggers)?;
+            } else {
+                // Most customers changed: the bands counted again in one pass.
                 super::band_totals::restore(tx, triggers)?;
             }
             write_snapshot(tx, day, &places)?;
