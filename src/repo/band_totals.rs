@@ -127,7 +127,10 @@ impl BandChanges {
         let mut reminders = tx.prepare_cached(
             "UPDATE reminders SET band = ?2 WHERE customer_id = ?1 AND status IN ('open', 'snoozed')",
         )?;
-        for (id, tier) in self.moved {
+        // In customer order: the reminders' index is read in its order.
+        let mut moved = self.moved;
+        moved.sort_unstable_by_key(|m| m.0);
+        for (id, tier) in moved {
             let band = Tier::ALL.iter().position(|x| *x == tier).unwrap_or(3);
             reminders.execute(rusqlite::params![id, band as i64])?;
         }
