@@ -154,6 +154,9 @@ impl Repo {
                 });
             }
             repo.migrate(version)?;
+            // A migration may have filled the page cache: hand it back
+            // before the work the base was opened for.
+            repo.conn.execute_batch("PRAGMA shrink_memory")?;
         }
         Ok(repo)
     }
