@@ -358,6 +358,8 @@ texts! {
     KeyToday => "today", "今日";
     Recomputing => "Recomputing the pyramid…", "正在重新计算客户金字塔…";
     SnapshotTaken => "Tiers recomputed and snapshot taken for", "已重新计算层级并保存快照：";
+    TiersRecomputedFor => "Tiers recomputed for", "已重新计算层级：";
+    NoSnapshotLater => "no snapshot: the latest is", "未保存快照，最新快照为";
     ColContribution => "Contribution", "贡献";
     ColSegment => "Segment", "细分";
     SegChampions => "champions", "冠军客户";

@@ -350,6 +350,22 @@ fn snapshot_key_recomputes_in_the_background() {
 }
 
 #[test]
+fn a_recompute_before_the_latest_snapshot_says_it_took_none() {
+    // The clock went back: a snapshot of a later day exists. The figures are
+    // recomputed, but the history only grows at its end.
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, false);
+    let later = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    app.repo.store_snapshot(later).unwrap();
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char('s'));
+    app.wait_recompute();
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("Tiers recomputed for 2026-11-25 (no snapshot: the latest is 2026-11-30)"), "{screen}");
+    assert_eq!(app.repo.snapshot_days(1).unwrap(), vec![later]);
+}
+
+#[test]
 fn care_done_logs_a_call_and_snooze_moves_a_reminder_and_both_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = common::app(&dir, false, false);

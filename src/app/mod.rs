@@ -50,6 +50,9 @@ const RULES_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 pub struct JobDone {
     /// The day the pyramid was recomputed and snapshotted for, if it was.
     pub recomputed: Option<chrono::NaiveDate>,
+    /// The latest snapshot's day when it is after the recomputed day (the
+    /// clock went back): that day's snapshot was not taken.
+    pub later_snapshot: Option<chrono::NaiveDate>,
     /// Reminders the care rules raised.
     pub raised: usize,
 }
@@ -362,13 +365,15 @@ impl App {
                 .and_then(|mut repo| {
                     // First, so that search stops scanning soonest.
                     repo.catch_up_search_index()?;
+                    let mut later_snapshot = None;
                     if recompute {
                         let placed = crate::services::pyramid::recompute(&mut repo, &config, day)?;
                         crate::services::churn::recompute_with(&mut repo, &config, day, &placed)?;
+                        later_snapshot = repo.snapshot_days(1)?.first().copied().filter(|l| *l > day);
                     }
                     let mut raised = 0;
                     crate::services::care::run_rules_each(&mut repo, &config, now, |_| raised += 1)?;
-                    Ok(JobDone { recomputed: recompute.then_some(day), raised })
+                    Ok(JobDone { recomputed: recompute.then_some(day), later_snapshot, raised })
                 })
                 .map_err(|e| e.to_string());
             let _ = tx.send(result);
@@ -412,9 +417,17 @@ impl App {
             self.start_job(true);
         }
         let status = match result {
-            Ok(JobDone { recomputed: Some(day), .. }) => {
+            Ok(JobDone { recomputed: Some(day), later_snapshot: None, .. }) => {
                 Some(Status { text: format!("{} {day}", Txt::SnapshotTaken.get(self.lang)), error: false })
             }
+            Ok(JobDone { recomputed: Some(day), later_snapshot: Some(later), .. }) => Some(Status {
+                text: format!(
+                    "{} {day} ({} {later})",
+                    Txt::TiersRecomputedFor.get(self.lang),
+                    Txt::NoSnapshotLater.get(self.lang)
+                ),
+                error: false,
+            }),
             Ok(JobDone { raised: 0, .. }) => None,
             Ok(JobDone { raised, .. }) => {
                 Some(Status { text: format!("{}: {raised}", Txt::RulesRaised.get(self.lang)), error: false })
