@@ -8,15 +8,32 @@ use crate::domain::care_rules::{FOLLOW_UP_GRACE_DAYS, Proposal, RuleInputs};
 use crate::domain::model::{NewReminder, Tier};
 use crate::domain::money::Money;
 
+/// The sales of the follow-up period whose customer is active: the
+/// period's sales from the time-ordered index, each customer's status from
+/// the narrow `customers_order`. Left to itself SQLite walked every active
+/// customer and looked for sales of each (4 s on a million customers: a
+/// million index probes for 400,000 sales), and the rows' own lookups take
+/// twice as long as the narrow index's.
+const RECENT_SALES: &str = "SELECT t.id, t.customer_id, t.occurred_at
+     FROM transactions t CROSS JOIN customers c INDEXED BY customers_order ON c.id = t.customer_id
+     WHERE t.kind = 'sale' AND t.occurred_at >= ?1 AND t.occurred_at <= ?2 AND c.status = 'active'";
+
+/// The Top and Growth customers with their last interaction: found in
+/// `customers_band`, then their rows read in id order (`IN` walks its list
+/// sorted); read in the band's order they were all over the table (1.4 s
+/// against 0.7 s for 410,000 of a million customers).
+const IMPORTANT: &str = "SELECT c.id, coalesce(c.tier_pin, c.tier), i.id, i.occurred_at, c.created_at FROM customers c
+      LEFT JOIN interactions i ON i.id = (SELECT id FROM interactions WHERE customer_id = c.id
+                                          ORDER BY occurred_at DESC, id DESC LIMIT 1)
+      WHERE c.id IN (SELECT id FROM customers
+                     WHERE status = 'active' AND coalesce(tier_pin, tier) IN ('top', 'growth'))";
+
 impl Repo {
     /// Everything the rules look at, as of `now`.
     pub fn rule_inputs(&self, now: DateTime<Utc>, follow_up_days: u32) -> Result<RuleInputs> {
         let c = self.conn();
         let since = now - Duration::days(follow_up_days as i64 + FOLLOW_UP_GRACE_DAYS);
-        let mut st = c.prepare_cached(
-            "SELECT t.id, t.customer_id, t.occurred_at FROM transactions t JOIN customers c ON c.id = t.customer_id
-             WHERE t.kind = 'sale' AND t.occurred_at >= ?1 AND t.occurred_at <= ?2 AND c.status = 'active'",
-        )?;
+        let mut st = c.prepare_cached(RECENT_SALES)?;
         let sales = st
             .query_map(params![ts(since), ts(now)], |r| Ok((r.get(0)?, r.get(1)?, from_ts(r.get(2)?))))?
             .collect::<rusqlite::Result<_>>()?;
@@ -30,12 +47,7 @@ impl Repo {
             .query_map([md], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, String>(2)?, parse_date(r.get(3)?))))?
             .filter_map(|r| r.map(|(a, b, n, d)| d.map(|d| (a, b, n, d))).transpose())
             .collect::<rusqlite::Result<_>>()?;
-        let mut st = c.prepare_cached(
-            "SELECT c.id, coalesce(c.tier_pin, c.tier), i.id, i.occurred_at, c.created_at FROM customers c
-             LEFT JOIN interactions i ON i.id = (SELECT id FROM interactions WHERE customer_id = c.id
-                                                 ORDER BY occurred_at DESC, id DESC LIMIT 1)
-             WHERE c.status = 'active' AND coalesce(c.tier_pin, c.tier) IN ('top', 'growth')",
-        )?;
+        let mut st = c.prepare_cached(IMPORTANT)?;
         let important = st
             .query_map([], |r| {
                 let last: Option<i64> = r.get(2)?;
@@ -207,6 +219,39 @@ mod tests {
     use super::*;
     use crate::domain::care_rules::Rule;
     use crate::domain::model::{CustomerKind, NewCustomer};
+
+    #[test]
+    fn important_customers_rows_are_read_in_id_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repo::open(&dir.path().join("p.db"), "test").unwrap();
+        let plan: Vec<String> = repo
+            .conn()
+            .prepare(&format!("EXPLAIN QUERY PLAN {IMPORTANT}"))
+            .unwrap()
+            .query_map([], |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(plan[0].contains("SEARCH c USING INTEGER PRIMARY KEY"), "{plan:?}");
+        assert!(plan.iter().any(|p| p.contains("LIST SUBQUERY")), "{plan:?}");
+        assert!(plan.iter().any(|p| p.contains("INDEX customers_band")), "{plan:?}");
+    }
+
+    #[test]
+    fn recent_sales_are_read_by_time_not_by_customer() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repo::open(&dir.path().join("p.db"), "test").unwrap();
+        let plan: Vec<String> = repo
+            .conn()
+            .prepare(&format!("EXPLAIN QUERY PLAN {RECENT_SALES}"))
+            .unwrap()
+            .query_map([0, 1], |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(plan[0].contains("INDEX transactions_window_sales"), "{plan:?}");
+        assert!(plan.iter().any(|p| p.contains("COVERING INDEX customers_order")), "{plan:?}");
+    }
 
     /// While the rules hand over their proposals, no write transaction is
     /// open: another agent can start one at any moment without waiting.

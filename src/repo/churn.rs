@@ -161,6 +161,10 @@ const WIN_BACK: &str = "SELECT c.id, c.name, c.contribution, c.p_alive FROM cust
        AND EXISTS (SELECT 1 FROM tier_changes s WHERE s.customer_id = c.id AND s.tier IN ('top', 'growth'))
      ORDER BY c.contribution DESC, c.id LIMIT ?1";
 
+/// The active customers the churn model flags, from their partial index
+/// (migration 18) alone.
+const CHURN_RISKS: &str = "SELECT id, coalesce(p_alive, 0) FROM customers WHERE status = 'active' AND churn_risk = 1";
+
 impl Repo {
     /// Every active customer's distinct sale days up to `as_of` (UTC days),
     /// by customer id; customers without a sale have an empty list. Every
@@ -330,9 +334,7 @@ impl Repo {
 
     /// Active customers flagged at churn risk: (id, P(alive)).
     pub fn churn_risks(&self) -> Result<Vec<(i64, f64)>> {
-        let mut st = self.conn().prepare_cached(
-            "SELECT id, coalesce(p_alive, 0) FROM customers WHERE status = 'active' AND churn_risk = 1",
-        )?;
+        let mut st = self.conn().prepare_cached(CHURN_RISKS)?;
         let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -401,5 +403,20 @@ mod tests {
         assert!(plan.iter().any(|p| p.contains("INDEX tier_changes_valued")), "{plan:?}");
         assert!(plan.iter().any(|p| p.contains("INDEX customers_lifecycle")), "{plan:?}");
         assert!(!plan.iter().any(|p| p.contains("SCAN s")), "{plan:?}");
+    }
+
+    #[test]
+    fn churn_risks_are_read_from_their_index_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repo::open(&dir.path().join("w.db"), "test").unwrap();
+        let plan: Vec<String> = repo
+            .conn()
+            .prepare(&format!("EXPLAIN QUERY PLAN {CHURN_RISKS}"))
+            .unwrap()
+            .query_map([], |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(plan.iter().any(|p| p.contains("COVERING INDEX customers_churn_risk")), "{plan:?}");
     }
 }

@@ -4,6 +4,7 @@
 
 /// What each migration from 10 on added, undone (newest first).
 const UNDO: &[(i64, &str)] = &[
+    (18, "DROP INDEX customers_churn_risk;"),
     // Every day's snapshot whole again, from the changes.
     (
         17,
