@@ -224,14 +224,7 @@ mod tests {
     fn important_customers_rows_are_read_in_id_order() {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repo::open(&dir.path().join("p.db"), "test").unwrap();
-        let plan: Vec<String> = repo
-            .conn()
-            .prepare(&format!("EXPLAIN QUERY PLAN {IMPORTANT}"))
-            .unwrap()
-            .query_map([], |r| r.get(3))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
+        let plan = crate::repo::query_plan(repo.conn(), IMPORTANT, []);
         assert!(plan[0].contains("SEARCH c USING INTEGER PRIMARY KEY"), "{plan:?}");
         assert!(plan.iter().any(|p| p.contains("LIST SUBQUERY")), "{plan:?}");
         assert!(plan.iter().any(|p| p.contains("INDEX customers_band")), "{plan:?}");
@@ -241,14 +234,7 @@ mod tests {
     fn recent_sales_are_read_by_time_not_by_customer() {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repo::open(&dir.path().join("p.db"), "test").unwrap();
-        let plan: Vec<String> = repo
-            .conn()
-            .prepare(&format!("EXPLAIN QUERY PLAN {RECENT_SALES}"))
-            .unwrap()
-            .query_map([0, 1], |r| r.get(3))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
+        let plan = crate::repo::query_plan(repo.conn(), RECENT_SALES, [0, 1]);
         assert!(plan[0].contains("INDEX transactions_window_sales"), "{plan:?}");
         assert!(plan.iter().any(|p| p.contains("COVERING INDEX customers_order")), "{plan:?}");
     }

@@ -392,14 +392,7 @@ mod tests {
     fn win_back_reads_the_snapshots_through_an_index() {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repo::open(&dir.path().join("w.db"), "test").unwrap();
-        let plan: Vec<String> = repo
-            .conn()
-            .prepare(&format!("EXPLAIN QUERY PLAN {WIN_BACK}"))
-            .unwrap()
-            .query_map([10], |r| r.get(3))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
+        let plan = crate::repo::query_plan(repo.conn(), WIN_BACK, [10]);
         assert!(plan.iter().any(|p| p.contains("INDEX tier_changes_valued")), "{plan:?}");
         assert!(plan.iter().any(|p| p.contains("INDEX customers_lifecycle")), "{plan:?}");
         assert!(!plan.iter().any(|p| p.contains("SCAN s")), "{plan:?}");
@@ -409,14 +402,7 @@ mod tests {
     fn churn_risks_are_read_from_their_index_alone() {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repo::open(&dir.path().join("w.db"), "test").unwrap();
-        let plan: Vec<String> = repo
-            .conn()
-            .prepare(&format!("EXPLAIN QUERY PLAN {CHURN_RISKS}"))
-            .unwrap()
-            .query_map([], |r| r.get(3))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
+        let plan = crate::repo::query_plan(repo.conn(), CHURN_RISKS, []);
         assert!(plan.iter().any(|p| p.contains("COVERING INDEX customers_churn_risk")), "{plan:?}");
     }
 }

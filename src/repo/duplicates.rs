@@ -751,14 +751,7 @@ mod tests {
     fn duplicate_candidates_are_index_lookups() {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repo::open(&dir.path().join("k.db"), "test").unwrap();
-        let plan: Vec<String> = repo
-            .conn()
-            .prepare(&format!("EXPLAIN QUERY PLAN {DUPLICATE_CANDIDATES}"))
-            .unwrap()
-            .query_map([1], |r| r.get(3))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
+        let plan = crate::repo::query_plan(repo.conn(), DUPLICATE_CANDIDATES, [1]);
         for index in ["customers_phone_key", "customers_email_key", "customer_keys_key"] {
             assert!(plan.iter().any(|p| p.contains(&format!("INDEX {index} "))), "{index}: {plan:?}");
         }

@@ -951,14 +951,7 @@ mod tests {
     #[test]
     fn a_band_window_reads_the_band_index_without_sorting() {
         let (_dir, repo) = base(3);
-        let plan: Vec<String> = repo
-            .conn()
-            .prepare(&format!("EXPLAIN QUERY PLAN {BAND_MEMBERS}"))
-            .unwrap()
-            .query_map(params!["top", 50, 0], |r| r.get(3))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
+        let plan = crate::repo::query_plan(repo.conn(), BAND_MEMBERS, params!["top", 50, 0]);
         assert!(plan.iter().any(|p| p.contains("USING INDEX customers_band")), "{plan:?}");
         assert!(!plan.iter().any(|p| p.contains("TEMP B-TREE")), "{plan:?}");
     }

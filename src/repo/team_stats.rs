@@ -154,14 +154,7 @@ mod tests {
     fn done_reminders_are_read_from_a_covering_index() {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repo::open(&dir.path().join("t.db"), "test").unwrap();
-        let plan: Vec<String> = repo
-            .conn()
-            .prepare(&format!("EXPLAIN QUERY PLAN {DONE_REMINDERS}"))
-            .unwrap()
-            .query_map([0, 1], |r| r.get(3))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
+        let plan = crate::repo::query_plan(repo.conn(), DONE_REMINDERS, [0, 1]);
         assert!(plan.iter().any(|p| p.contains("COVERING INDEX reminders_done")), "{plan:?}");
     }
 }
