@@ -63,6 +63,12 @@ fn check(repo: &Repo, when: &str) {
         )
         .unwrap();
     assert_eq!(triggers, 6, "{when}: triggers");
+    let triage: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'reminders_triage'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(triage, 1, "{when}: the open reminders' index by band");
 }
 
 #[test]

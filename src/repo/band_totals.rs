@@ -8,7 +8,7 @@
 //! at the end; a recompute that changes a few suspends them too and applies
 //! their effect once (see [`BandChanges`]).
 
-use rusqlite::Transaction;
+use rusqlite::{OptionalExtension, Transaction};
 
 /// The band number (0 Top, 1 Growth, 2 Low, 3 Negative) of the customer
 /// row `c`: the care list's first sort key.
@@ -28,8 +28,8 @@ macro_rules! band_of_customer {
 }
 pub(crate) use band_of_customer;
 
-/// Sets every open reminder's band from its customer's (migration 13, and
-/// after a bulk write).
+/// Sets every open reminder's band from its customer's (migration 13; a bulk
+/// write uses [`REMINDERS_REFILL`], the same in table order).
 macro_rules! reminders_refill {
     () => {
         concat!(
@@ -53,8 +53,20 @@ const TRIGGERS: &[&str] = &[
     "customers_band_to_reminders",
 ];
 
-/// Sets every open reminder's band from its customer's.
-const REMINDERS_REFILL: &str = reminders_refill!();
+/// Sets every open reminder's band from its customer's, reading the
+/// reminders in table order (by the status index, each row was a random
+/// read and write).
+const REMINDERS_REFILL: &str = concat!(
+    "UPDATE reminders NOT INDEXED SET band = ",
+    band_of_customer!("reminders.customer_id"),
+    " WHERE status IN ('open', 'snoozed')"
+);
+
+/// The index of the open reminders by band, which [`REMINDERS_REFILL`]
+/// would move an entry of for each reminder whose band changes (all over
+/// it): dropped first and built again in one sorted pass (a million
+/// customers' 1.6 million open reminders: 20 s against 8.5 s).
+const TRIAGE_INDEX: &str = "reminders_triage";
 
 /// Counts every band again from the customers, in one grouped pass over
 /// `customers_band` (a subquery per band and figure read every active
@@ -75,7 +87,16 @@ pub(crate) fn suspend(tx: &Transaction) -> Result<Vec<String>> {
 /// the triggers [`suspend`] dropped.
 pub(crate) fn restore(tx: &Transaction, triggers: Vec<String>) -> Result<()> {
     tx.execute_batch(REFILL)?;
+    let triage: Option<String> = tx
+        .query_row("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?1", [TRIAGE_INDEX], |r| r.get(0))
+        .optional()?;
+    if triage.is_some() {
+        tx.execute_batch(&format!("DROP INDEX {TRIAGE_INDEX}"))?;
+    }
     tx.execute_batch(REMINDERS_REFILL)?;
+    if let Some(sql) = triage {
+        tx.execute_batch(&sql)?;
+    }
     super::transactions::create_triggers(tx, triggers)
 }
 
