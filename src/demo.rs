@@ -119,8 +119,13 @@ pub fn generate(repo: &mut Repo, opts: &DemoOptions) -> Result<DemoSummary, Repo
 
     // The pyramid as of a month ago and as of today, so tiers are real from
     // the first screen and the pyramid has a migration to show.
+    // An empty base may have snapshots already (the app's day job runs on
+    // open): they hold no one, and would keep the month-old one from being
+    // taken (the history only grows at its end).
     let config = crate::config::Config::default();
-    crate::services::pyramid::recompute(repo, &config, opts.today - chrono::Duration::days(30))?;
+    let month_ago = opts.today - chrono::Duration::days(30);
+    repo.delete_snapshots_from(month_ago)?;
+    crate::services::pyramid::recompute(repo, &config, month_ago)?;
     crate::services::pyramid::recompute(repo, &config, opts.today)?;
     Ok(g.sum)
 }

@@ -220,3 +220,20 @@ fn odd_sizes_and_days() {
     assert!(matches!(generate(&mut repo, &o), Err(RepoError::Invalid(_))));
     assert_eq!(repo.customer_count().unwrap(), 0);
 }
+
+#[test]
+fn demo_data_into_a_base_snapshotted_empty_still_shows_a_month_of_moves() {
+    // The app's day job snapshots a new, empty base on open; demo data
+    // loaded after (the `D` key) still gets its month-old snapshot.
+    let dir = tempfile::tempdir().unwrap();
+    let mut repo = Repo::open(&dir.path().join("empty.db"), "demo").unwrap();
+    rapport::services::pyramid::recompute(&mut repo, &rapport::config::Config::default(), today()).unwrap();
+    assert_eq!(repo.snapshot_days(5).unwrap(), vec![today()]);
+    let mut o = opts(3);
+    o.customers = 60;
+    generate(&mut repo, &o).unwrap();
+    let days = repo.snapshot_days(5).unwrap();
+    assert_eq!(days, vec![today(), today() - Duration::days(30)]);
+    assert_eq!(repo.snapshot(days[1]).unwrap().len(), 60);
+    assert!(!repo.tier_moves(days[1], days[0]).unwrap().is_empty());
+}
