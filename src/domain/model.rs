@@ -58,6 +58,15 @@ coded_enum!(
     Tier { Top = "top", Growth = "growth", Low = "low", Negative = "negative" }
 );
 
+impl Tier {
+    /// The band's place, most valuable first: 0 Top, 1 Growth, 2 Low,
+    /// 3 Negative (its index in [`Tier::ALL`], and the band number the
+    /// care list sorts open reminders by).
+    pub fn rank(self) -> usize {
+        self as usize
+    }
+}
+
 coded_enum!(
     Channel { Call = "call", Email = "email", Visit = "visit", Chat = "chat", Message = "message" }
 );

@@ -357,8 +357,7 @@ impl CardPane {
             }
             Action::PinTier => {
                 let Some(c) = &self.customer else { return Effect::None };
-                self.pin_choice =
-                    Some(c.tier_pin.and_then(|t| Tier::ALL.iter().position(|x| *x == t)).unwrap_or(Tier::ALL.len()));
+                self.pin_choice = Some(c.tier_pin.map(Tier::rank).unwrap_or(Tier::ALL.len()));
             }
             _ => return Effect::Ignored,
         }

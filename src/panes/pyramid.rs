@@ -61,9 +61,8 @@ struct BandList {
 
 /// A band's arrivals from below (moved up) and from above (moved down).
 pub fn band_moves(moves: &[TierMove], tier: Tier) -> (usize, usize) {
-    let rank = |t: Tier| Tier::ALL.iter().position(|x| *x == t).unwrap_or(2);
-    let up = moves.iter().filter(|m| m.to == tier && rank(m.from) > rank(tier)).count();
-    let down = moves.iter().filter(|m| m.to == tier && rank(m.from) < rank(tier)).count();
+    let up = moves.iter().filter(|m| m.to == tier && m.from.rank() > tier.rank()).count();
+    let down = moves.iter().filter(|m| m.to == tier && m.from.rank() < tier.rank()).count();
     (up, down)
 }
 
@@ -87,7 +86,7 @@ impl PyramidPane {
         self.error = loaded.err().map(|e| e.to_string());
         if let Mode::Members(l) = &mut self.mode {
             l.rows.clear();
-            let count = self.bands[tier_index(l.tier)].count as usize;
+            let count = self.bands[l.tier.rank()].count as usize;
             Self::fill(l, count, env, &mut self.error);
         }
     }
@@ -147,7 +146,7 @@ impl PyramidPane {
         }
         match &mut self.mode {
             Mode::Members(l) => {
-                let count = self.bands[tier_index(l.tier)].count as usize;
+                let count = self.bands[l.tier.rank()].count as usize;
                 if Self::step(&mut l.at, action, count) {
                     Self::fill(l, count, env, &mut self.error);
                     return Effect::None;
@@ -324,7 +323,7 @@ impl PyramidPane {
         f.render_widget(bl, area);
         l.at.height = (inner.height as usize).saturating_sub(1);
         l.at.top = scroll_top(l.at.top, l.at.selected, l.at.height.max(1));
-        let count = self.bands[tier_index(l.tier)].count as usize;
+        let count = self.bands[l.tier.rank()].count as usize;
         let w = inner.width as usize;
         let (money_w, rfm_w) = (15, 7);
         let seg_w = if w >= 60 { 18 } else { 0 };
@@ -403,7 +402,7 @@ impl PyramidPane {
             let cursor = if sel { format!("{} ", th.cursor()) } else { "  ".into() };
             let style = if sel { th.selected() } else { Default::default() };
             let dropped_top = m.from == Tier::Top;
-            let arrow = if tier_index(m.to) < tier_index(m.from) { u } else { d };
+            let arrow = if m.to.rank() < m.from.rank() { u } else { d };
             let change = format!("{} {arrow} {}", ui.t(Txt::tier(m.from)), ui.t(Txt::tier(m.to)));
             let mut spans = vec![
                 Span::raw(cursor),
@@ -449,8 +448,4 @@ impl PyramidPane {
         }
         f.render_widget(Paragraph::new(lines), inner);
     }
-}
-
-fn tier_index(t: Tier) -> usize {
-    Tier::ALL.iter().position(|x| *x == t).unwrap_or(2)
 }

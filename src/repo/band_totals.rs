@@ -109,8 +109,8 @@ pub(crate) fn restore(tx: &Transaction, triggers: Vec<String>) -> Result<()> {
 pub(crate) struct BandChanges {
     /// (customers, contribution) to add, by band (Top, Growth, Low, Negative).
     totals: [(i64, i64); 4],
-    /// Customers whose band moved, and their new band.
-    moved: Vec<(i64, Tier)>,
+    /// Customers whose band moved, and their new band's rank.
+    moved: Vec<(i64, usize)>,
     unknown: bool,
 }
 
@@ -118,17 +118,16 @@ impl BandChanges {
     /// An active customer's tier in force and contribution change from
     /// (`old`, `before`) to (`new`, `after`).
     pub(crate) fn change(&mut self, id: i64, old: Option<Tier>, before: i64, new: Tier, after: i64) {
-        let band = |t: Tier| Tier::ALL.iter().position(|x| *x == t).unwrap_or(3);
         let Some(old) = old else {
             self.unknown = true;
             return;
         };
-        self.totals[band(old)].0 -= 1;
-        self.totals[band(old)].1 -= before;
-        self.totals[band(new)].0 += 1;
-        self.totals[band(new)].1 += after;
+        self.totals[old.rank()].0 -= 1;
+        self.totals[old.rank()].1 -= before;
+        self.totals[new.rank()].0 += 1;
+        self.totals[new.rank()].1 += after;
         if old != new {
-            self.moved.push((id, new));
+            self.moved.push((id, new.rank()));
         }
     }
 
@@ -151,8 +150,7 @@ impl BandChanges {
         // In customer order: the reminders' index is read in its order.
         let mut moved = self.moved;
         moved.sort_unstable_by_key(|m| m.0);
-        for (id, tier) in moved {
-            let band = Tier::ALL.iter().position(|x| *x == tier).unwrap_or(3);
+        for (id, band) in moved {
             reminders.execute(rusqlite::params![id, band as i64])?;
         }
         super::transactions::create_triggers(tx, triggers)

@@ -21,7 +21,7 @@ impl Repo {
             st.query_map([], |r| Ok((code(Tier::parse, r.get(0)?)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))?;
         for row in rows {
             let (tier, count, total) = row?;
-            let i = Tier::ALL.iter().position(|t| *t == tier).unwrap_or(2);
+            let i = tier.rank();
             out[i] = Band { count: count as u64, total: Money(total) };
         }
         Ok(out)
@@ -67,6 +67,18 @@ const SNAPSHOT_STEP: usize = 65_536;
 
 /// One customer's place in a snapshot: tier in force and contribution.
 type SnapState = (Tier, i64);
+
+/// The place in columns `i` (tier) and `i + 1` (contribution) of a row of
+/// the tier history; `None` where the tier is NULL (not in the snapshot).
+fn snap_state(r: &rusqlite::Row, i: usize) -> Result<Option<SnapState>> {
+    Ok(match r.get_ref(i)? {
+        rusqlite::types::ValueRef::Null => None,
+        v => Some((
+            tier_of(v).ok_or_else(|| RepoError::Db(format!("unknown tier {v:?} in the tier history")))?,
+            int(r, i + 1)?,
+        )),
+    })
+}
 
 /// What writing a snapshot did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,15 +126,6 @@ fn snapshot_step(
     lo: usize,
     hi: usize,
 ) -> Result<usize> {
-    let state = |r: &rusqlite::Row, i: usize| -> Result<Option<SnapState>> {
-        Ok(match r.get_ref(i)? {
-            rusqlite::types::ValueRef::Null => None,
-            v => Some((
-                tier_of(v).ok_or_else(|| RepoError::Db(format!("unknown tier {v:?} in the tier history")))?,
-                int(r, i + 1)?,
-            )),
-        })
-    };
     // Each customer's state in the latest snapshot.
     let mut latest: Vec<Option<SnapState>> = vec![None; hi - lo];
     {
@@ -131,7 +134,7 @@ fn snapshot_step(
         )?;
         let mut rows = st.query([lo as i64, hi as i64])?;
         while let Some(r) = rows.next()? {
-            latest[int(r, 0)? as usize - lo] = state(r, 1)?;
+            latest[int(r, 0)? as usize - lo] = snap_state(r, 1)?;
         }
     }
     // Written again the same day: the state each customer with a row of
@@ -145,7 +148,7 @@ fn snapshot_step(
         )?;
         let mut rows = st.query(params![d, lo as i64, hi as i64])?;
         while let Some(r) = rows.next()? {
-            before_day[int(r, 0)? as usize - lo] = Some(state(r, 1)?);
+            before_day[int(r, 0)? as usize - lo] = Some(snap_state(r, 1)?);
         }
     }
     let mut put = tx.prepare_cached(
@@ -757,12 +760,12 @@ impl Repo {
         let mut out = std::collections::BTreeMap::new();
         while let Some(r) = rows.next()? {
             let id = int(r, 0)?;
-            match r.get::<_, Option<String>>(1)? {
+            match snap_state(r, 1)? {
                 None => out.remove(&id),
-                Some(t) => out.insert(id, (code(Tier::parse, t)?, Money(int(r, 2)?))),
+                Some(place) => out.insert(id, place),
             };
         }
-        Ok(out.into_iter().map(|(id, (t, c))| (id, t, c)).collect())
+        Ok(out.into_iter().map(|(id, (t, c))| (id, t, Money(c))).collect())
     }
 
     /// Customers whose tier differs between the snapshots of `before` and
@@ -770,23 +773,17 @@ impl Repo {
     /// days after `before` up to `after` (a customer's state at `before` is
     /// what its first change after it replaced).
     pub fn tier_moves(&self, before: NaiveDate, after: NaiveDate) -> Result<Vec<TierMove>> {
-        type Place = Option<(String, i64)>;
         let mut st = self.conn().prepare_cached(
             "SELECT customer_id, tier, contribution, was_tier, was_contribution FROM tier_changes
              WHERE taken_on > ?1 AND taken_on <= ?2 ORDER BY taken_on",
         )?;
         let mut rows = st.query([super::date_text(before), super::date_text(after)])?;
-        let mut ends: std::collections::HashMap<i64, (Place, Place)> = std::collections::HashMap::new();
-        let place = |r: &rusqlite::Row, i: usize| -> Result<Place> {
-            Ok(match r.get::<_, Option<String>>(i)? {
-                Some(t) => Some((t, int(r, i + 1)?)),
-                None => None,
-            })
-        };
+        // Each customer's place before its first change and after its last.
+        let mut ends: std::collections::HashMap<i64, (Option<SnapState>, Option<SnapState>)> =
+            std::collections::HashMap::new();
         while let Some(r) = rows.next()? {
-            let now = place(r, 1)?;
-            let was = place(r, 3)?;
-            ends.entry(int(r, 0)?).and_modify(|e| e.1 = now.clone()).or_insert((was, now));
+            let (now, was) = (snap_state(r, 1)?, snap_state(r, 3)?);
+            ends.entry(int(r, 0)?).and_modify(|e| e.1 = now).or_insert((was, now));
         }
         let mut name = self.conn().prepare_cached("SELECT name FROM customers WHERE id = ?1")?;
         let mut out = Vec::new();
@@ -799,8 +796,8 @@ impl Repo {
             out.push(TierMove {
                 customer_id: id,
                 name,
-                from: code(Tier::parse, from)?,
-                to: code(Tier::parse, to)?,
+                from,
+                to,
                 contribution_before: Money(before),
                 contribution_after: Money(after),
             });

@@ -116,7 +116,7 @@ fn compute_with(repo: &Repo, p: &Params, places: &Places) -> Result<Pyramid> {
         let computed = banding.next(contribution, is_rising);
         let pin = places.pin(id);
         let tier = pin.unwrap_or(computed);
-        let b = &mut bands[Tier::ALL.iter().position(|x| *x == tier).unwrap_or(2)];
+        let b = &mut bands[tier.rank()];
         b.count += 1;
         b.total = b.total + contribution;
         customers.push(Placed {
