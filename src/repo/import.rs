@@ -564,9 +564,9 @@ impl<'a> Importer<'a> {
     /// the customers' secondary indexes but the external id's — the sort
     /// index and those of their own duplicate keys (rows arrive in random
     /// order of all three, so keeping them row by row costs a random b-tree
-    /// descent and page split per row), and the pyramid's two (a descent
-    /// and a comparison of equal keys per row, about a second of a
-    /// million-row load) — which the import then builds again in one
+    /// descent and page split per row), and the pyramid's band index (a
+    /// descent and a comparison of equal keys per row) — which the import
+    /// then builds again in one
     /// sorted pass just before it commits. It all happens inside the
     /// import's transaction: other agents see the indexes all along, and an
     /// import that fails or is rolled back (or a crash) leaves them as they
@@ -582,7 +582,7 @@ impl<'a> Importer<'a> {
         let indexes: Vec<(String, String)> = {
             let mut st = self.tx.prepare(
                 "SELECT name, sql FROM sqlite_schema
-                 WHERE type = 'index' AND name IN ('customers_sort', 'customers_phone_key', 'customers_email_key', 'customers_pyramid', 'customers_band') AND sql IS NOT NULL",
+                 WHERE type = 'index' AND name IN ('customers_sort', 'customers_phone_key', 'customers_email_key', 'customers_band') AND sql IS NOT NULL",
             )?;
             st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?
         };

@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_16,
     MIGRATION_17,
     MIGRATION_18,
+    MIGRATION_19,
 ];
 
 /// The schema version this binary writes.
@@ -349,6 +350,21 @@ DROP TABLE tier_snapshots;
 /// every run of the rules, every five minutes in the app).
 const MIGRATION_18: &str = r#"
 CREATE INDEX customers_churn_risk ON customers (status, p_alive) WHERE churn_risk = 1;
+"#;
+
+/// One index for the pyramid's figures instead of two: `customers_band`
+/// (a band's members in order of contribution) now also covers what the
+/// recompute reads of every active customer (pin, computed tier,
+/// contribution, RFM), which `customers_pyramid` held in another order.
+/// The recompute places customers by id, so the order it reads them in
+/// does not matter. A million-row first import built both (0.9 s and
+/// 0.75 s); it builds this one in 0.85 s. A recompute that changes a
+/// customer's tier or contribution moves one index entry, not two.
+const MIGRATION_19: &str = r#"
+DROP INDEX customers_pyramid;
+DROP INDEX customers_band;
+CREATE INDEX customers_band ON customers
+    (status, coalesce(tier_pin, tier), contribution DESC, id, tier_pin, tier, rfm_r, rfm_f, rfm_m, rfm_segment);
 "#;
 
 /// The indexes of the customers' own keys, built once the migration's fill

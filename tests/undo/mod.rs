@@ -4,6 +4,13 @@
 
 /// What each migration from 10 on added, undone (newest first).
 const UNDO: &[(i64, &str)] = &[
+    (
+        19,
+        "DROP INDEX customers_band;
+         CREATE INDEX customers_pyramid ON customers
+             (status, tier_pin, tier, contribution, rfm_r, rfm_f, rfm_m, rfm_segment);
+         CREATE INDEX customers_band ON customers (status, coalesce(tier_pin, tier), contribution DESC, id);",
+    ),
     (18, "DROP INDEX customers_churn_risk;"),
     // Every day's snapshot whole again, from the changes.
     (
