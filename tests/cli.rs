@@ -126,6 +126,92 @@ fn check_says_a_base_with_a_dangling_reference_is_not_sound() {
     assert!(said.contains("missing customers record"), "{said}");
 }
 
+/// A file whose pages were overwritten in the middle: `check` says so on
+/// one line (how many faults, the first), not SQLite's raw report.
+#[test]
+fn check_says_a_damaged_file_is_not_sound_on_one_line() {
+    use std::io::{Seek, SeekFrom, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(&dir);
+    let len = std::fs::metadata(&db).unwrap().len();
+    {
+        let mut f = std::fs::OpenOptions::new().write(true).open(&db).unwrap();
+        // Three pages of noise from page 20 on (the header and schema stay).
+        f.seek(SeekFrom::Start(20 * 4096)).unwrap();
+        let noise: Vec<u8> = (0..3 * 4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        f.write_all(&noise).unwrap();
+    }
+    assert!(len > 23 * 4096, "the demo base is {len} bytes");
+    let out = rapport(&dir).args(["check", "--db"]).arg(&db).output().unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(said.trim_end().lines().count(), 1, "{said}");
+    assert!(said.contains("the database file is NOT sound (damaged: "), "{said}");
+    assert!(!said.contains("*** in database"), "{said}");
+}
+
+/// A base this user may only read, in a directory they may not write
+/// (another user's base, a read-only mount): SQLite cannot make the shared
+/// memory file of a WAL base there, yet `check` and `export` read it, and
+/// nothing is written. As root (who may write anything) the commands run
+/// as `nobody` through `runuser`.
+#[test]
+fn a_base_this_user_may_only_read_is_checked_and_exported() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(&dir);
+    let ro = dir.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    let base = ro.join("base.db");
+    std::fs::copy(&db, &base).unwrap();
+    let mode = |p: &std::path::Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    mode(&base, 0o444);
+    mode(&ro, 0o555);
+    mode(dir.path(), 0o755);
+    let root = unsafe { libc::geteuid() } == 0;
+    let run = |args: &[&str]| {
+        let mut c = if root {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "nobody", "--", env!("CARGO_BIN_EXE_rapport")]);
+            c
+        } else {
+            std::process::Command::new(env!("CARGO_BIN_EXE_rapport"))
+        };
+        c.args(args).arg("--db").arg(&base).env("RAPPORT_CONFIG_DIR", dir.path()).env("TZ", "UTC");
+        c.env_remove("RAPPORT_DB").output()
+    };
+    let before = std::fs::read(&base).unwrap();
+    let out = match run(&["check"]) {
+        Ok(out) => out,
+        Err(e) if root => {
+            eprintln!("skipped: runuser is not available ({e})");
+            return;
+        }
+        Err(e) => panic!("{e}"),
+    };
+    let said = String::from_utf8_lossy(&out.stderr);
+    if root && said.contains("runuser:") {
+        eprintln!("skipped: runuser cannot switch to nobody here ({said})");
+        return;
+    }
+    assert!(out.status.success(), "{said}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains(": sound (") && said.is_empty(), "{said}");
+    let out = run(&["export", "customers", "--format", "json"]).unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let customers: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(customers.as_array().unwrap().len(), 120);
+    // Writing is refused in words, and the file is as it was.
+    let csv = dir.path().join("one.csv");
+    std::fs::write(&csv, "name\nNew Person\n").unwrap();
+    mode(&csv, 0o644);
+    let out = run(&["import", "customers", csv.to_str().unwrap()]).unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("read-only"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read(&base).unwrap(), before);
+    mode(&ro, 0o755);
+}
+
 #[test]
 fn the_audit_log_exports_who_changed_what() {
     let dir = tempfile::tempdir().unwrap();

@@ -265,8 +265,9 @@ fn a_read_only_file_can_be_read_but_not_written() {
     std::fs::set_permissions(&copy, perms).unwrap();
     if std::fs::OpenOptions::new().write(true).open(&copy).is_ok() {
         // Root (or a filesystem that ignores modes) can still write a 0444
-        // file, so there is no read-only situation to test here. CI runs
-        // the suite as an ordinary user, where this test does its work.
+        // file, so there is no read-only situation to test here (CI runs
+        // as root: `tests/cli.rs::a_base_this_user_may_only_read_is_checked_and_exported`
+        // runs the binary as `nobody` for this case).
         eprintln!("skipped: this user can write a read-only file (running as root?)");
         return;
     }

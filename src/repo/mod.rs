@@ -65,6 +65,30 @@ pub enum RepoError {
     Invalid(String),
     #[error("database error: {0}")]
     Db(String),
+    /// The integrity check found faults: what it found, on one line.
+    #[error("the database file is NOT sound ({0}); restore it from a backup (rapport backup makes one)")]
+    Unsound(String),
+}
+
+/// SQLite's integrity-check report (rows that may hold several lines,
+/// headed by "*** in database main ***") as one line: how many faults
+/// were listed and the first.
+fn unsound_summary(rows: &[String]) -> String {
+    let faults: Vec<&str> = rows
+        .iter()
+        .flat_map(|r| r.lines())
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("*** in database"))
+        .collect();
+    let first = faults.first().copied().unwrap_or("unknown fault");
+    let more = if faults.len() >= 20 { "20 or more" } else { "" };
+    match faults.len() {
+        0 | 1 => format!("damaged: {first}"),
+        n => format!(
+            "damaged: {} faults, the first: {first}",
+            if more.is_empty() { n.to_string() } else { more.to_string() }
+        ),
+    }
 }
 
 impl From<rusqlite::Error> for RepoError {
@@ -73,6 +97,11 @@ impl From<rusqlite::Error> for RepoError {
             && f.code == rusqlite::ErrorCode::ReadOnly
         {
             return RepoError::ReadOnly;
+        }
+        if let rusqlite::Error::SqliteFailure(f, _) = &e
+            && matches!(f.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+        {
+            return RepoError::Unsound(format!("damaged: {e}"));
         }
         RepoError::Db(e.to_string())
     }
@@ -117,9 +146,23 @@ impl Repo {
         conn.busy_timeout(Duration::from_secs(5))?;
         // Reading the schema is the first thing that fails on a file that is
         // not SQLite at all.
-        let tables: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-            .map_err(|e| RepoError::NotRapport { path: shown.clone(), detail: e.to_string() })?;
+        let schema_rows = |conn: &Connection| conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0));
+        let (conn, tables): (Connection, i64) = match schema_rows(&conn) {
+            Ok(n) => (conn, n),
+            // A base in WAL mode that this user may only read, in a
+            // directory they may not write either (a copy on a read-only
+            // mount, another user's base): SQLite cannot make the shared
+            // memory file a reader needs. Nobody can be writing it then,
+            // so it is read as an immutable file.
+            Err(e) if read_only => {
+                let conn = open_immutable(path)
+                    .map_err(|_| RepoError::NotRapport { path: shown.clone(), detail: e.to_string() })?;
+                let n = schema_rows(&conn)
+                    .map_err(|e| RepoError::NotRapport { path: shown.clone(), detail: e.to_string() })?;
+                (conn, n)
+            }
+            Err(e) => return Err(RepoError::NotRapport { path: shown.clone(), detail: e.to_string() }),
+        };
         let app_id: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if tables > 0 && app_id != schema::APPLICATION_ID {
@@ -280,7 +323,7 @@ impl Repo {
         let mut st = self.conn.prepare("PRAGMA integrity_check(20)")?;
         let faults: Vec<String> = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         if faults != ["ok"] {
-            return Err(RepoError::Db(format!("integrity check failed: {}", faults.join("; "))));
+            return Err(RepoError::Unsound(unsound_summary(&faults)));
         }
         // Then every reference to another record: a row whose customer,
         // deal or case is missing is as broken as a torn page.
@@ -296,7 +339,7 @@ impl Repo {
             }
         }
         if count > 0 {
-            return Err(RepoError::Db(format!(
+            return Err(RepoError::Unsound(format!(
                 "{count} record(s) refer to records that are not there: {}{}",
                 dangling.join("; "),
                 if count > dangling.len() { "; ..." } else { "" }
@@ -304,6 +347,33 @@ impl Repo {
         }
         Ok(())
     }
+}
+
+/// Opens `path` read-only as an immutable file (`immutable=1`: no locks,
+/// no shared memory, no log), for a base this user may only read in a
+/// directory they may not write.
+fn open_immutable(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        format!("file:{}?immutable=1", uri_path(path)),
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    Ok(conn)
+}
+
+/// A file path as the path of a `file:` URI: every byte but letters,
+/// digits, `/` and `-._~` percent-encoded (a `?`, `#` or `%` in a file
+/// name would otherwise end or change the path).
+fn uri_path(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for &b in path.as_os_str().as_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Switches the file to WAL unless it already is. The switch needs an
@@ -361,4 +431,39 @@ pub(crate) fn parse_date(s: Option<String>) -> Option<NaiveDate> {
 /// (never a panic) when the file holds something unknown.
 pub(crate) fn code<T>(parse: fn(&str) -> std::result::Result<T, String>, s: String) -> rusqlite::Result<T> {
     parse(&s).map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))
+}
+
+#[cfg(test)]
+mod unsound_tests {
+    use super::unsound_summary;
+
+    #[test]
+    fn a_path_with_uri_characters_opens_as_an_immutable_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a b?c#d%e ü.db");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (x); INSERT INTO t VALUES (42);").unwrap();
+        }
+        assert!(super::uri_path(&path).ends_with("/a%20b%3Fc%23d%25e%20%C3%BC.db"), "{}", super::uri_path(&path));
+        let conn = super::open_immutable(&path).unwrap();
+        let x: i64 = conn.query_row("SELECT x FROM t", [], |r| r.get(0)).unwrap();
+        assert_eq!(x, 42);
+        assert!(conn.execute("INSERT INTO t VALUES (1)", []).is_err());
+    }
+
+    #[test]
+    fn sqlites_report_becomes_one_line_with_the_count_and_the_first_fault() {
+        let rows = vec![
+            "*** in database main ***\nPage 21: btreeInitPage() returns error code 11\nPage 22 is never used"
+                .to_string(),
+            "row 3 missing from index customers_sort".to_string(),
+        ];
+        let s = unsound_summary(&rows);
+        assert_eq!(s, "damaged: 3 faults, the first: Page 21: btreeInitPage() returns error code 11");
+        assert!(!s.contains('\n'));
+        let many: Vec<String> = (0..20).map(|i| format!("fault {i}")).collect();
+        assert_eq!(unsound_summary(&many), "damaged: 20 or more faults, the first: fault 0");
+        assert_eq!(unsound_summary(&["only one".to_string()]), "damaged: only one");
+    }
 }
