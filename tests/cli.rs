@@ -212,6 +212,34 @@ fn a_base_this_user_may_only_read_is_checked_and_exported() {
     mode(&ro, 0o755);
 }
 
+/// A usage error is one line on stderr (the error, its details, the
+/// usage) with exit code 2; --help still prints the whole help, code 0.
+#[test]
+fn a_usage_error_is_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, says) in [
+        (
+            &["report", "pyramid", "--format", "xml"][..],
+            "invalid value 'xml' for '--format <FORMAT>' [possible values: text, json]",
+        ),
+        (&["--bogus"][..], "unexpected argument '--bogus' found"),
+        (
+            &["import"][..],
+            "the following required arguments were not provided: <KIND> <FILE> (usage: rapport import <KIND> <FILE>; see --help)",
+        ),
+    ] {
+        let out = rapport(&dir).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty());
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(said.lines().count(), 1, "{args:?}: {said}");
+        assert!(said.starts_with("rapport: ") && said.contains(says), "{args:?}: {said}");
+    }
+    let out = rapport(&dir).args(["import", "--help"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).lines().count() > 10);
+}
+
 #[test]
 fn the_audit_log_exports_who_changed_what() {
     let dir = tempfile::tempdir().unwrap();

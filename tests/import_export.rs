@@ -239,6 +239,22 @@ fn bad_rows_are_reported_by_line_and_column_and_set_aside() {
     assert_eq!(rows[6][7], "extra");
     assert!(rows[0][0].starts_with("line 4, column \"date\": bad date"), "{:?}", rows[0]);
 
+    // The rejects file imported again (nothing fixed): its own rejects
+    // have one reason column, this run's reasons, and the same rows.
+    let again = import(tmp, &db, "transactions", &tmp.join("transactions.rejects.csv"), &[]);
+    assert!(again.stdout.contains("0 added, 0 updated, 0 unchanged, 7 rejected"), "{}{}", again.stdout, again.stderr);
+    let (header2, rows2) = {
+        let path = tmp.join("transactions.rejects.rejects.csv");
+        let mut rd = csv::ReaderBuilder::new().flexible(true).from_path(path).unwrap();
+        let h: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
+        let rows: Vec<Vec<String>> = rd.records().map(|x| x.unwrap().iter().map(str::to_string).collect()).collect();
+        (h, rows)
+    };
+    assert_eq!(header2, header);
+    assert_eq!(rows2.iter().map(|r| r[1].as_str()).collect::<Vec<_>>(), ids);
+    assert!(rows2[0][0].starts_with("line 2, column \"date\": bad date"), "{:?}", rows2[0]);
+    assert_eq!(rows2[6][1..], rows[6][1..]);
+
     // The good rows are in.
     let stored = export_json(tmp, &db, "transactions");
     assert_eq!(stored.len(), 2);
@@ -259,6 +275,36 @@ fn bad_rows_are_reported_by_line_and_column_and_set_aside() {
     let r = import(tmp, &db, "transactions", &fixed, &[]);
     assert!(r.stdout.contains("1 added"), "{}", r.stdout);
     assert!(!tmp.join("transactions.rejects.csv").exists());
+}
+
+/// A quote that is never closed swallows the rest of the file into the
+/// last row, which the CSV reader returns as if closed: that row is bad
+/// (rejected, or under --strict nothing is written), wherever the quote is.
+#[test]
+fn an_unclosed_quote_is_a_bad_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tmp, db) = (dir.path(), dir.path().join("t.db"));
+    let at_end = write(&tmp.join("end.csv"), "name,email\nAnn,a@x.org\nBob,\"b@x.org\n");
+    let r = import(tmp, &db, "customers", &at_end, &["--strict"]);
+    assert!(!r.ok);
+    assert!(
+        r.stderr
+            .contains("end.csv:3: column \"email\": a quoted field is never closed: the file ends inside its quotes"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(count(tmp, &db, "customers"), 0);
+    let r = import(tmp, &db, "customers", &at_end, &[]);
+    assert!(r.ok && r.stdout.contains("1 added, 0 updated, 0 unchanged, 1 rejected"), "{}{}", r.stdout, r.stderr);
+    assert_eq!(s(&export_json(tmp, &db, "customers")[0]["name"]), "Ann");
+    // In the middle: the rest of the file is that one bad row.
+    let middle = write(&tmp.join("mid.csv"), "\u{feff}name,email\nCid,\"c@x.org\nDee,d@x.org\n");
+    let r = import(tmp, &db, "customers", &middle, &["--strict"]);
+    assert!(r.stderr.contains("mid.csv:2: column \"email\": a quoted field is never closed"), "{}", r.stderr);
+    // Quotes written twice inside quotes are not unclosed ones.
+    let fine = write(&tmp.join("fine.csv"), "name,note\n\"Eve \"\"E\"\"\",\"a \"\"b\"\"\"\n");
+    let r = import(tmp, &db, "customers", &fine, &["--strict"]);
+    assert!(r.ok && r.stdout.contains("1 added"), "{}{}", r.stdout, r.stderr);
 }
 
 #[test]
@@ -519,6 +565,20 @@ fn export_then_import_gives_the_same_data() {
     assert!(r.ok, "{}", r.stderr);
     assert!(r.stdout.contains(" 0 added, 0 updated,") && r.stdout.contains(" 0 rejected"), "{}", r.stdout);
     assert!(!r.stdout.contains("customers created"), "{}", r.stdout);
+    // Into an empty base, the cards make their customers, of their kinds.
+    let c = tmp.join("c.db");
+    let r = import(tmp, &c, "contacts", &vcf, &["--strict"]);
+    assert!(r.ok && r.stdout.contains("customers created"), "{}{}", r.stdout, r.stderr);
+    let kinds: HashMap<String, String> = export_json(tmp, &a, "customers")
+        .iter()
+        .map(|x| (s(&x["name"]).to_string(), s(&x["kind"]).to_string()))
+        .collect();
+    let made = export_json(tmp, &c, "customers");
+    assert!(made.len() > 3);
+    assert!(made.iter().any(|x| s(&x["kind"]) != "enterprise"), "every customer made an enterprise");
+    for x in &made {
+        assert_eq!(Some(s(&x["kind"])), kinds.get(s(&x["name"])).map(String::as_str), "{x}");
+    }
 }
 
 #[test]

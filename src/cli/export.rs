@@ -80,7 +80,7 @@ write-offs negative). Times are RFC 3339 in UTC, dates YYYY-MM-DD. Customers, co
 export in the layout `rapport import` reads, so an export re-imports to the same data.
 
 --format vcard (contacts): one vCard 3.0 per active contact, ORG = its customer, X-RAPPORT-CUSTOMER = the
-customer's external id. --format ics (reminders): open reminders and open promises as an iCalendar file
+customer's external id, X-RAPPORT-CUSTOMER-KIND = its kind. --format ics (reminders): open reminders and open promises as an iCalendar file
 (UTC times, CRLF, folded lines), one VEVENT each (or VTODO with --component todo).
 
 Examples:
@@ -517,7 +517,13 @@ fn vcards(repo: &crate::repo::Repo, out: &mut dyn Write) -> anyhow::Result<usize
             emails: typed(c.email).into_iter().collect(),
             birthday: c.birthday,
             note: None,
-            extensions: c.customer.external_id.map(|x| ("X-RAPPORT-CUSTOMER".to_string(), x)).into_iter().collect(),
+            extensions: c
+                .customer
+                .external_id
+                .map(|x| ("X-RAPPORT-CUSTOMER".to_string(), x))
+                .into_iter()
+                .chain([("X-RAPPORT-CUSTOMER-KIND".to_string(), c.customer_kind.code().to_string())])
+                .collect(),
         };
         buf.clear();
         vcard::write_card(&card, &mut buf);

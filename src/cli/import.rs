@@ -748,6 +748,27 @@ fn signed_amount(v: &str, kind: TxKind) -> Result<Money, String> {
 }
 
 /// Opens a CSV file for reading, past a UTF-8 BOM if there is one.
+/// Whether the file from byte `from` to its end holds an odd number of
+/// double quotes: a record starting there ends inside a quoted field (a
+/// quote inside quotes is written twice, so a closed record has an even
+/// number). Unreadable: no.
+fn ends_inside_quotes(path: &Path, from: u64) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(path) else { return false };
+    if f.seek(SeekFrom::Start(from)).is_err() {
+        return false;
+    }
+    let mut buf = vec![0u8; 1 << 16];
+    let mut quotes = 0usize;
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => quotes += buf[..n].iter().filter(|&&b| b == b'"').count(),
+        }
+    }
+    quotes % 2 == 1
+}
+
 fn open_csv(path: &Path, delimiter: u8) -> anyhow::Result<(csv::Reader<BufReader<std::fs::File>>, bool)> {
     let file = std::fs::File::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let mut reader = BufReader::with_capacity(1 << 16, file);
@@ -770,6 +791,11 @@ struct Rejects {
 }
 
 impl Rejects {
+    /// The input's own `reject_reason` column (it is a rejects file).
+    fn reason_column(&self) -> Option<usize> {
+        self.header.iter().position(|h| h.trim_ascii().eq_ignore_ascii_case(b"reject_reason"))
+    }
+
     fn push(&mut self, record: &csv::ByteRecord, b: &BadRow) -> anyhow::Result<()> {
         if self.writer.is_none() {
             let mut file = std::fs::File::create(&self.part)
@@ -779,14 +805,27 @@ impl Rejects {
             }
             let mut w = csv::WriterBuilder::new().delimiter(self.delimiter).flexible(true).from_writer(file);
             let mut h = csv::ByteRecord::new();
-            h.push_field(b"reject_reason");
+            if self.reason_column().is_none() {
+                h.push_field(b"reject_reason");
+            }
             h.extend(self.header.iter());
             w.write_byte_record(&h)?;
             self.writer = Some(w);
         }
+        let reason = format!("line {}, column {}: {}", b.line, b.column, b.reason);
         let mut r = csv::ByteRecord::new();
-        r.push_field(format!("line {}, column {}: {}", b.line, b.column, b.reason).as_bytes());
-        r.extend(record.iter());
+        match self.reason_column() {
+            // A rejects file imported again: its reason column is replaced.
+            Some(at) => {
+                for (i, field) in record.iter().enumerate() {
+                    r.push_field(if i == at { reason.as_bytes() } else { field });
+                }
+            }
+            None => {
+                r.push_field(reason.as_bytes());
+                r.extend(record.iter());
+            }
+        }
         if let Some(w) = &mut self.writer {
             w.write_byte_record(&r)?;
         }
@@ -871,6 +910,9 @@ fn import_record(
 fn import_csv(repo: &mut crate::repo::Repo, args: &ImportArgs) -> anyhow::Result<Outcome> {
     let file = args.file.display().to_string();
     let (mut reader, bom) = open_csv(&args.file, args.delimiter)?;
+    // Where the file ends, as the reader counts bytes (after a BOM).
+    let skipped = if bom { 3 } else { 0 };
+    let end = std::fs::metadata(&args.file).map_or(u64::MAX, |m| m.len().saturating_sub(skipped));
     let mut header_rec = csv::ByteRecord::new();
     if !reader.read_byte_record(&mut header_rec).map_err(|e| anyhow::anyhow!("{file}: {e}"))? {
         anyhow::bail!("{file} is empty: the first line must be a header naming the columns");
@@ -910,7 +952,21 @@ fn import_csv(repo: &mut crate::repo::Repo, args: &ImportArgs) -> anyhow::Result
             }
             let (line, byte) = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
             progress.tick(byte);
-            if let Err(b) = import_record(imp, &cols, &record, line, &mut summary)? {
+            // A quote that is never closed swallows the rest of the file
+            // into the last record's last field, which the CSV reader
+            // returns as if the file had closed it.
+            let unclosed = reader.position().byte() >= end && ends_inside_quotes(&args.file, byte + skipped);
+            let verdict = if unclosed {
+                let column = cols
+                    .header
+                    .get(record.len().saturating_sub(1))
+                    .map_or_else(|| format!("{} (beyond the header)", record.len()), |h| format!("\"{h}\""));
+                let reason = "a quoted field is never closed: the file ends inside its quotes".to_string();
+                Err(BadRow { line, column, reason })
+            } else {
+                import_record(imp, &cols, &record, line, &mut summary)?
+            };
+            if let Err(b) = verdict {
                 summary.rejected += 1;
                 if errors.shown < SHOWN_ERRORS {
                     progress.clear();
@@ -1022,6 +1078,9 @@ fn import_card(
         Some(org) => (org.clone(), CustomerKind::Enterprise, "ORG"),
         None => (name.clone(), CustomerKind::Individual, "FN"),
     };
+    // A card rapport exported says what kind of customer it belongs to.
+    let kind =
+        card.extension("X-RAPPORT-CUSTOMER-KIND").and_then(|k| CustomerKind::parse(k.trim()).ok()).unwrap_or(kind);
     let (customer_id, created) =
         match imp.customer_for_card(card.extension("X-RAPPORT-CUSTOMER"), &customer_name, kind)? {
             Ok(x) => x,

@@ -52,7 +52,7 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Copy the database with SQLite's online backup (safe while in use).
     Backup(backup::BackupArgs),
-    /// Print a pane's figures as text or JSON (pyramid).
+    /// Print a pane's figures as text or JSON (pyramid, pipeline, care).
     Report(report::ReportArgs),
     /// The triage list: everything overdue or due today, Top customers first.
     Today(care::TodayArgs),
@@ -76,7 +76,14 @@ pub enum Command {
 
 /// Runs rapport; returns the process exit code.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            eprintln!("rapport: {}", usage_error_line(&e.render().to_string()));
+            return 2;
+        }
+    };
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -84,6 +91,26 @@ pub fn main() -> i32 {
             1
         }
     }
+}
+
+/// A usage error as clap writes it (an "error:" line, indented details,
+/// a usage line, a pointer to --help) on one line: the error and its
+/// details, then the usage.
+fn usage_error_line(rendered: &str) -> String {
+    let mut said: Vec<&str> = Vec::new();
+    let mut usage = None;
+    for line in rendered.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(u) = line.strip_prefix("Usage: ") {
+            usage = Some(u);
+        } else if !line.starts_with("For more information") {
+            said.push(line.strip_prefix("error: ").unwrap_or(line));
+        }
+    }
+    let mut out = said.join(" ");
+    if let Some(u) = usage {
+        out.push_str(&format!(" (usage: {u}; see --help)"));
+    }
+    out
 }
 
 /// Runs rapport with these arguments (the first is the program name), as

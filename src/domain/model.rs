@@ -5,6 +5,22 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::money::Money;
 
+/// A type's name as words for a message: `TxKind` → "transaction kind",
+/// `CustomerStatus` → "customer status".
+pub fn type_words(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.char_indices() {
+        if c.is_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.extend(c.to_lowercase());
+    }
+    match out.strip_prefix("tx ") {
+        Some(rest) => format!("transaction {rest}"),
+        None => out,
+    }
+}
+
 /// Defines an enum stored as a short text code, with `code()`, `parse()` and
 /// `ALL`.
 macro_rules! coded_enum {
@@ -27,7 +43,7 @@ macro_rules! coded_enum {
                     $($code => Ok($name::$variant),)+
                     other => Err(format!(
                         "unknown {} \"{}\" (expected one of: {})",
-                        stringify!($name),
+                        $crate::domain::model::type_words(stringify!($name)),
                         other,
                         [$($code),+].join(", ")
                     )),
@@ -441,5 +457,19 @@ impl Case {
     /// A case closes once Acknowledge, Apologize and Amend are done.
     pub fn can_close(&self) -> bool {
         self.steps[..3].iter().all(Option::is_some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_code_is_named_in_words() {
+        let e = TxKind::parse("bogus").unwrap_err();
+        assert!(e.starts_with("unknown transaction kind \"bogus\" (expected one of: sale, "), "{e}");
+        let e = CustomerStatus::parse("gone").unwrap_err();
+        assert!(e.starts_with("unknown customer status \"gone\""), "{e}");
+        assert_eq!(type_words("Tier"), "tier");
     }
 }

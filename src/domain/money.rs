@@ -16,6 +16,12 @@ impl Money {
     /// Parses a user-typed amount: `1234`, `1234.5`, `1,234.56`, `-12.30`.
     /// More than two decimals, letters or overflow are errors.
     pub fn parse(s: &str) -> Result<Money, String> {
+        // `1.500,00`: a decimal comma after a thousands point.
+        if let (Some(point), Some(comma)) = (s.find('.'), s.rfind(','))
+            && comma > point
+        {
+            return Err(format!("\"{s}\" is not an amount: write the decimals after a point (1500.00)"));
+        }
         let t: String = s.trim().chars().filter(|c| *c != ',' && *c != '_' && *c != ' ').collect();
         let (neg, t) = match t.strip_prefix('-') {
             Some(rest) => (true, rest.to_string()),
@@ -113,6 +119,8 @@ mod tests {
         assert!(Money::parse("abc").is_err());
         assert!(Money::parse("").is_err());
         assert!(Money::parse("99999999999999999999").is_err());
+        let e = Money::parse("1.500,00").unwrap_err();
+        assert_eq!(e, "\"1.500,00\" is not an amount: write the decimals after a point (1500.00)");
     }
 
     proptest! {

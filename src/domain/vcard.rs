@@ -32,21 +32,38 @@ pub struct StructuredName {
     pub suffixes: String,
 }
 
+/// Whether a name is written in Chinese, Japanese or Korean script, where
+/// the family name comes first.
+fn family_first(s: &str) -> bool {
+    s.chars().any(|c| {
+        matches!(c as u32,
+            0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xAC00..=0xD7AF | 0x1100..=0x11FF)
+    })
+}
+
 impl StructuredName {
-    /// "prefix given additional family suffix", skipping empty parts.
+    /// "prefix given additional family suffix", skipping empty parts; a
+    /// CJK name is written family name first.
     pub fn display(&self) -> String {
-        [&self.prefixes, &self.given, &self.additional, &self.family, &self.suffixes]
-            .iter()
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
+        let cjk = family_first(&self.family) || family_first(&self.given);
+        let parts = if cjk {
+            [&self.prefixes, &self.family, &self.given, &self.additional, &self.suffixes]
+        } else {
+            [&self.prefixes, &self.given, &self.additional, &self.family, &self.suffixes]
+        };
+        parts.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ")
     }
 
     /// A best guess at N from a display name: the last word is the family
-    /// name; a single word (or CJK without spaces) is all family name.
+    /// name (the first in a CJK name: `山田 花子`); a single word (or CJK
+    /// without spaces) is all family name.
     pub fn guess(full: &str) -> StructuredName {
         let full = full.trim();
+        if family_first(full)
+            && let Some((family, given)) = full.split_once(char::is_whitespace)
+        {
+            return StructuredName { family: family.into(), given: given.trim().into(), ..Default::default() };
+        }
         match full.rsplit_once(char::is_whitespace) {
             Some((given, family)) => {
                 StructuredName { family: family.into(), given: given.trim().into(), ..Default::default() }
@@ -566,6 +583,20 @@ mod tests {
         assert_eq!(c[0].card.as_ref().unwrap().display_name().as_deref(), Some("Zoë Ångström"));
         let bad = parse(b"BEGIN:VCARD\nFN:A\xff\nEND:VCARD\n");
         assert_eq!(bad[0].card.as_ref().unwrap_err().line, 2);
+    }
+
+    #[test]
+    fn a_cjk_name_has_its_family_name_first() {
+        let n = StructuredName::guess("山田 花子");
+        assert_eq!((n.family.as_str(), n.given.as_str()), ("山田", "花子"));
+        assert_eq!(n.display(), "山田 花子");
+        let n = StructuredName::guess("김 민준");
+        assert_eq!((n.family.as_str(), n.given.as_str()), ("김", "민준"));
+        let n = StructuredName::guess("Hans Müller");
+        assert_eq!((n.family.as_str(), n.given.as_str()), ("Müller", "Hans"));
+        assert_eq!(n.display(), "Hans Müller");
+        let c = parse("BEGIN:VCARD\nVERSION:3.0\nN:王;小明;;;\nEND:VCARD\n");
+        assert_eq!(c[0].card.as_ref().unwrap().display_name().as_deref(), Some("王 小明"));
     }
 
     #[test]

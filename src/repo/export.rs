@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Row;
 
 use super::{Repo, RepoError, code, from_ts, parse_date};
-use crate::domain::model::{Channel, Customer, CustomerStatus, DealStatus, Direction, Outcome, TxKind};
+use crate::domain::model::{Channel, Customer, CustomerKind, CustomerStatus, DealStatus, Direction, Outcome, TxKind};
 use crate::domain::money::Money;
 
 /// The customer a row belongs to, as exports name it.
@@ -27,6 +27,8 @@ pub struct ContactOut {
     pub phone: Option<String>,
     pub birthday: Option<NaiveDate>,
     pub status: CustomerStatus,
+    /// The kind of the customer the contact belongs to.
+    pub customer_kind: CustomerKind,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -155,7 +157,7 @@ impl Repo {
     ) -> std::result::Result<(), E> {
         self.each(
             "SELECT c.customer_id, cu.external_id, cu.name, c.id, c.external_id, c.name, c.role, c.email, c.phone,
-                    c.birthday, c.status
+                    c.birthday, c.status, cu.kind
              FROM contacts c JOIN customers cu ON cu.id = c.customer_id ORDER BY c.id",
             |r| {
                 Ok(ContactOut {
@@ -168,6 +170,7 @@ impl Repo {
                     phone: r.get(8)?,
                     birthday: parse_date(r.get(9)?),
                     status: code(CustomerStatus::parse, r.get(10)?)?,
+                    customer_kind: code(CustomerKind::parse, r.get(11)?)?,
                 })
             },
             &mut f,
