@@ -601,6 +601,12 @@ fn every_table_exports_as_csv_and_json() {
         let mut rd = csv::Reader::from_reader(csv_text.as_bytes());
         assert_eq!(rd.records().count(), rows.len(), "{what}");
     }
+    // A JSON export is not read as a CSV with odd headers.
+    let json = tmp.join("customers.json");
+    ok(tmp, &db, &["export", "customers", "--format", "json", "-o", json.to_str().unwrap()]);
+    let r = import(tmp, &db, "customers", &json, &[]);
+    assert!(!r.ok && r.stderr.contains("looks like JSON; import reads CSV"), "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
     // An empty table still has its header; vcard and ics only where they fit.
     let empty = tmp.join("empty.db");
     Repo::open(&empty, "t").unwrap();

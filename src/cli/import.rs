@@ -917,6 +917,12 @@ fn import_csv(repo: &mut crate::repo::Repo, args: &ImportArgs) -> anyhow::Result
     if !reader.read_byte_record(&mut header_rec).map_err(|e| anyhow::anyhow!("{file}: {e}"))? {
         anyhow::bail!("{file} is empty: the first line must be a header naming the columns");
     }
+    // An export in JSON given back to the import.
+    if header_rec.get(0).is_some_and(|h| matches!(h.trim_ascii().first(), Some(b'[' | b'{'))) {
+        anyhow::bail!(
+            "{file} looks like JSON; import reads CSV (export with --format csv to re-import), or vCard for contacts"
+        );
+    }
     let header: Vec<String> = header_rec
         .iter()
         .enumerate()
