@@ -414,6 +414,19 @@ fn a_remembered_search_is_read_again_once_the_base_changes() {
     c.name = "Marimba Zed".into();
     other.update_customer(&c).unwrap();
     assert_eq!(names(&repo), ["Xylophone Abe"]);
+    // A two-character search's plan (the index terms that start with it)
+    // is remembered between the count and the window, and no longer.
+    let short = |repo: &Repo| -> Vec<String> {
+        let n = repo.count_customers_in(&f, "qz", SORT_BELOW).unwrap();
+        let rows = repo.search_customers_counted(&f, "qz", 0, 50, n).unwrap();
+        assert_eq!(rows.len(), n);
+        rows.into_iter().map(|r| r.name).collect()
+    };
+    assert!(short(&repo).is_empty());
+    repo.create_customer(&NewCustomer::named(CustomerKind::Individual, "Qzara Lin")).unwrap();
+    assert_eq!(short(&repo), ["Qzara Lin"]);
+    other.create_customer(&NewCustomer::named(CustomerKind::Individual, "Aqzo Bell")).unwrap();
+    assert_eq!(short(&repo), ["Aqzo Bell", "Qzara Lin"]);
 }
 
 #[test]

@@ -270,7 +270,7 @@ impl Repo {
         {
             return self.rows_by_id(m.ids.iter().skip(offset).take(limit));
         }
-        let plan = search_plan(self.conn(), query)?;
+        let plan = self.search_plan(query)?;
         // One or two Latin characters name hundreds of thousands of
         // customers, too many to gather from the index: the first
         // customers in name order are checked one by one, and only if
@@ -340,15 +340,7 @@ impl Repo {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<CustomerRow>> {
-        let sql = format!(
-            "SELECT {ROW_COLS} FROM (SELECT * FROM customers WHERE {} ORDER BY sort_key, id LIMIT ?{})
-             WHERE 1 {cond} ORDER BY sort_key, id LIMIT ?{} OFFSET ?{}",
-            filter.sql(),
-            args.len() + 1,
-            args.len() + 2,
-            args.len() + 3
-        );
-        let mut st = self.conn().prepare_cached(&sql)?;
+        let mut st = self.conn().prepare_cached(&first_window_sql(filter, cond, args.len()))?;
         let mut params: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a as &dyn rusqlite::ToSql).collect();
         let (first, limit, offset) = (FIRST_CHECKED, limit as i64, offset as i64);
         params.push(&first);
@@ -368,7 +360,7 @@ impl Repo {
     /// by scanning the table in storage order: through an index on the
     /// status, each row would be a random lookup.
     pub fn count_customers_in(&self, filter: &ListFilter, query: &str, cap: usize) -> Result<usize> {
-        let (from, cond, args) = match search_plan(self.conn(), query)? {
+        let (from, cond, args) = match self.search_plan(query)? {
             Search::Nothing => return Ok(0),
             Search::Everyone => ("customers", String::new(), Vec::new()),
             Search::Scan { cond, args } => ("customers NOT INDEXED", cond, args),
@@ -520,6 +512,23 @@ impl Repo {
         }
     }
 
+    /// How `query` is searched ([`search_plan`]), remembered while the base
+    /// does not change: the list counts a search and then reads its window,
+    /// and the plan of a one- or two-character search reads the index's
+    /// vocabulary (5–9 ms for `ma` on a million customers).
+    fn search_plan(&self, query: &str) -> Result<Search> {
+        let stamp = self.stamp()?;
+        if let Some(m) = self.plan_memo.borrow().as_ref()
+            && m.query == query
+            && m.stamp == stamp
+        {
+            return Ok(m.plan.clone());
+        }
+        let plan = search_plan(self.conn(), query)?;
+        *self.plan_memo.borrow_mut() = Some(PlanMemo { query: query.to_string(), stamp, plan: plan.clone() });
+        Ok(plan)
+    }
+
     /// Changes when anyone commits a change to the base (another
     /// connection's commit moves `data_version`; this one's writes move
     /// its change count).
@@ -627,6 +636,32 @@ pub(crate) struct SearchMemo {
     ids: Vec<i64>,
 }
 
+/// The window of a search among the first customers in name order, for a
+/// condition `cond` with `args` parameters (then the number of customers,
+/// the limit and the offset). The first customers' ids come from the sort
+/// index alone; each row is then looked up and only its searched columns
+/// read, until the window is full (a third faster than carrying whole rows
+/// through the subquery: 13.5 → 9.5 ms for `51` at a million customers).
+fn first_window_sql(filter: &ListFilter, cond: &str, args: usize) -> String {
+    format!(
+        "SELECT {ROW_COLS} FROM (SELECT id AS first_id, sort_key AS first_key FROM customers WHERE {}
+                                 ORDER BY sort_key, id LIMIT ?{})
+         CROSS JOIN customers ON customers.id = first_id
+         WHERE 1 {cond} ORDER BY first_key, first_id LIMIT ?{} OFFSET ?{}",
+        filter.sql(),
+        args + 1,
+        args + 2,
+        args + 3
+    )
+}
+
+/// The last search's plan and the base's state it was made in.
+pub(crate) struct PlanMemo {
+    query: String,
+    stamp: (i64, u64),
+    plan: Search,
+}
+
 /// How many customers in name order a search of one or two characters
 /// checks one by one for its window before it gathers the search index's
 /// matches instead (about 3 µs each on a million customers; gathering
@@ -662,6 +697,7 @@ enum Reading {
 }
 
 /// How a search reads the customers.
+#[derive(Clone)]
 enum Search {
     /// No text: everyone.
     Everyone,
@@ -802,5 +838,23 @@ impl Repo {
             out.insert(l.id, l);
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first customers in name order come from the sort index alone,
+    /// in its order (no sort), and each row is looked up by id.
+    #[test]
+    fn the_first_window_reads_the_sort_index_then_each_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repo::open(&dir.path().join("t.db"), "test").unwrap();
+        let sql = first_window_sql(&ListFilter::default(), "AND search_text LIKE ?1 ESCAPE '\\'", 1);
+        let plan = crate::repo::query_plan(repo.conn(), &sql, rusqlite::params!["%ma%", 6000, 50, 0]);
+        assert!(plan.iter().any(|p| p.contains("COVERING INDEX customers_sort")), "{plan:?}");
+        assert!(plan.iter().any(|p| p.contains("INTEGER PRIMARY KEY")), "{plan:?}");
+        assert!(!plan.iter().any(|p| p.contains("TEMP B-TREE")), "{plan:?}");
     }
 }

@@ -117,6 +117,8 @@ pub struct Repo {
     read_only: bool,
     /// The last indexed search's matches (`customers::SearchMemo`).
     search_memo: std::cell::RefCell<Option<customers::SearchMemo>>,
+    /// The last search's plan (`customers::PlanMemo`).
+    plan_memo: std::cell::RefCell<Option<customers::PlanMemo>>,
 }
 
 impl Repo {
@@ -188,6 +190,7 @@ impl Repo {
             agent: agent.to_string(),
             read_only,
             search_memo: Default::default(),
+            plan_memo: Default::default(),
         };
         if version < schema::latest() {
             if read_only {
