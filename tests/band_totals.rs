@@ -176,6 +176,97 @@ fn a_generated_base_counts_its_bands_once() {
     assert!(repo.tier_bands().unwrap().iter().all(|b| b.count > 0));
 }
 
+/// A large file into a base that has customers: the new customers'
+/// triggers are dropped for the import and put back, the bands counted
+/// once, the new customers left for the search index's catch-up; customers
+/// the file updates still move their bands (and their reminders) through
+/// their triggers.
+#[test]
+fn a_large_import_into_a_base_with_customers_counts_its_bands_and_indexes_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l.db");
+    let mut repo = Repo::open(&path, "alice").unwrap();
+    rapport::demo::generate(
+        &mut repo,
+        &rapport::demo::DemoOptions { customers: 60, ..rapport::demo::DemoOptions::new(today()) },
+    )
+    .unwrap();
+    rapport::services::pyramid::recompute(&mut repo, &Config::default(), today()).unwrap();
+    check(&repo, "the demo base");
+    // An existing customer with open reminders, archived and pinned by the file.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let (old_id, old_x): (i64, String) = conn
+        .query_row(
+            "SELECT c.id, c.external_id FROM customers c JOIN reminders r ON r.customer_id = c.id
+             WHERE c.status = 'active' AND c.external_id IS NOT NULL AND r.status = 'open' LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    drop(conn);
+    let before: Vec<u64> = repo.tier_bands().unwrap().iter().map(|b| b.count).collect();
+    let mut csv = String::from("external_id,name,status,tier_pin,note\n");
+    csv.push_str(&format!("{old_x},Renamed Existing,active,negative,\n"));
+    for i in 0..12_000 {
+        let pin = match i % 100 {
+            0 => "top",
+            1 => "negative",
+            _ => "",
+        };
+        let status = if i % 50 == 7 { "archived" } else { "active" };
+        csv.push_str(&format!("bulk-{i},Bulkperson Number{i},{status},{pin},{}\n", "x".repeat(80)));
+    }
+    let file = dir.path().join("many.csv");
+    std::fs::write(&file, &csv).unwrap();
+    assert!(csv.len() > 1 << 20, "the file must count as many rows: {} bytes", csv.len());
+    let db = path.to_str().unwrap().to_string();
+    drop(repo);
+    assert_eq!(
+        rapport::cli::run_args(["rapport", "--db", &db, "import", "customers", file.to_str().unwrap()]).unwrap(),
+        0
+    );
+    let mut repo = Repo::open(&path, "alice").unwrap();
+    check(&repo, "a large import into a base with customers");
+    let after: Vec<u64> = repo.tier_bands().unwrap().iter().map(|b| b.count).collect();
+    // 12,000 new: 240 archived; of the active, 116 pinned top, 116 negative
+    // (i % 100 in {0, 1} is never i % 50 == 7), the rest Low; the existing
+    // customer moved to Negative.
+    let old_band = Tier::ALL.iter().position(|t| *t == repo.customer(old_id).unwrap().tier).unwrap();
+    assert_eq!(repo.customer(old_id).unwrap().tier_pin, Some(Tier::Negative));
+    let mut expected = before.clone();
+    expected[0] += 120;
+    expected[3] += 120 + 1;
+    expected[2] += 12_000 - 240 - 240;
+    expected[old_band] -= 1;
+    assert_eq!(after, expected, "top, growth, low, negative");
+    // The new customers wait for the index's catch-up; search finds them
+    // meanwhile (by a scan), and exactly as a scan does after it.
+    assert!(!repo.search_index_complete().unwrap());
+    assert_eq!(repo.count_customers("bulkperson number1199", 100).unwrap(), 11);
+    assert_eq!(repo.search_customers("renamed existing", 0, 5).unwrap()[0].id, old_id);
+    repo.catch_up_search_index().unwrap();
+    assert!(repo.search_index_complete().unwrap());
+    assert_eq!(repo.count_customers("bulkperson number1199", 100).unwrap(), 11);
+    assert_eq!(repo.count_customers("bulkperson", 20_000).unwrap(), 12_000 - 240);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let indexed: i64 = conn
+        .query_row("SELECT count(*) FROM customer_search WHERE customer_search MATCH 'bulkperson'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(indexed, 12_000, "every new customer indexed once, archived ones too");
+    let triggers: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name IN ('band_totals_add', 'customer_search_add')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(triggers, 2);
+    // And they work again: a customer added now is counted and indexed.
+    repo.create_customer(&NewCustomer::named(CustomerKind::Individual, "Zed Afterbulk")).unwrap();
+    check(&repo, "a customer added after the large import");
+    assert_eq!(repo.search_customers("afterbulk", 0, 5).unwrap().len(), 1);
+}
+
 #[test]
 fn a_first_import_counts_its_bands_and_leaves_the_triggers_in_place() {
     // Into an empty base the import drops the customers' triggers and counts

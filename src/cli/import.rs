@@ -907,6 +907,12 @@ fn import_record(
     }
 }
 
+/// A customer file this large (about 10,000 rows) is loaded as a bulk
+/// load into a base that has customers ([`Importer::defer_insert_triggers`]):
+/// its new customers reach the search index after the import, in the
+/// app's background job. A smaller one is indexed row by row, at once.
+const MANY_ROWS_BYTES: u64 = 1 << 20;
+
 fn import_csv(repo: &mut crate::repo::Repo, args: &ImportArgs) -> anyhow::Result<Outcome> {
     let file = args.file.display().to_string();
     let (mut reader, bom) = open_csv(&args.file, args.delimiter)?;
@@ -938,12 +944,19 @@ fn import_csv(repo: &mut crate::repo::Repo, args: &ImportArgs) -> anyhow::Result
         Rejects { part: part_path(&dest), writer: None, header: header_rec, delimiter: args.delimiter, bom };
     let write_rejects = !args.strict && !args.dry_run;
     let mut errors = Errors { file: file.clone(), shown: 0, hidden: 0 };
-    let mut progress = Progress::new(std::fs::metadata(&args.file).ok().filter(|m| m.is_file()).map(|m| m.len()));
+    let size = std::fs::metadata(&args.file).ok().filter(|m| m.is_file()).map(|m| m.len());
+    let mut progress = Progress::new(size);
+    let many_rows = size.is_some_and(|n| n >= MANY_ROWS_BYTES);
     let mut io_error: Option<anyhow::Error> = None;
     let result = repo.import(|imp| {
         if cols.kind == Kind::Customers {
             // Into an empty base: build the customers' indexes once, at the end.
             imp.defer_customer_indexes()?;
+            // Into one with customers, when the file holds many rows: the
+            // triggers of each new customer run once, at the end.
+            if many_rows {
+                imp.defer_insert_triggers()?;
+            }
         }
         let mut summary = Summary::default();
         let mut record = csv::ByteRecord::new();

