@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Local, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Local, NaiveDate, TimeZone, Utc};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
@@ -105,26 +105,30 @@ are matched without regard to case; columns the kind does not know are ignored w
                 Each card becomes a contact of the customer named by ORG (made as an enterprise customer
                 if there is none), or without ORG of an individual customer with the contact's name.
 
-Dates: YYYY-MM-DD (taken as 12:00 UTC) or RFC 3339 (2024-05-01T09:30:00+02:00). Amounts: decimal with
-a dot, at most two decimals (1234.5, 1,234.50); the kind gives a transaction's sign, so type refunds
-and costs unsigned (a minus sign is accepted when it agrees with the kind).
+Dates: YYYY-MM-DD (taken as 12:00 UTC) or RFC 3339 (2024-05-01T09:30:00+02:00), years 1900 to 2199.
+Amounts: decimal with a dot, at most two decimals (1234.5, 1,234.50); the kind gives a transaction's
+sign, so type refunds and costs unsigned (a minus sign is accepted when it agrees with the kind).
 
 Re-importing updates instead of duplicating: rows match existing records by external_id; without
-one, customers match by name (and email, when the file has an email column), contacts by customer and
-name, transactions by customer, date, kind, amount (and reference). A column present in the file
+one, customers match by name (and email, when the file has an email column) among the customers that
+have no external id themselves, contacts by customer and name, transactions by customer, date, kind,
+amount (and reference). A column present in the file
 sets the field, an empty cell clears it; a column absent from the file leaves the field as it is.
 
 Bad rows (missing required field, bad date, bad amount, unknown customer, wrong column count, ...) are
 reported on stderr as FILE:LINE: column NAME: reason. By default the good rows are imported in one
 transaction and the bad ones are written to FILE.rejects.csv beside the input (its header plus a first
-column reject_reason; fix them there and import that file). --strict: any bad row aborts the import
+column reject_reason; fix them there and import that file). A quoted field that is never closed is a
+bad row too (it would swallow the rest of the file). --strict: any bad row aborts the import
 and nothing is written (exit code 1). --dry-run: nothing is written; the summary says what would be
 added, updated and rejected (with --strict, exit code 1 if any row is bad).
 
 The audit log gets one entry per import (entity \"import\": kind, file and counts), not one per row.
 After transactions are imported, the pyramid is recomputed. When stderr is a terminal, a progress line
 (rows read, rows per second, percent of the file) is redrawn there from row 10,000 on; stdout only
-ever gets the summary.
+ever gets the summary. New customers from a large file (1 MiB or more), or from any file into an
+empty base, join the search index just after the import, in the app's background job; search reads
+every customer until then.
 
 Examples:
   rapport import customers customers.csv --map customer_id=external_id
@@ -722,17 +726,33 @@ fn parse_day(v: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(v, "%Y-%m-%d")
         .or_else(|_| DateTime::parse_from_rfc3339(v).map(|t| t.date_naive()))
         .map_err(|_| format!("\"{v}\" is not a date (YYYY-MM-DD or RFC 3339)"))
+        .and_then(|d| plausible(v, d))
+}
+
+/// The years a customer's date can fall in: a year such as 0000 or 9999
+/// is a typo or a placeholder, not a date to file.
+const YEARS: std::ops::RangeInclusive<i32> = 1900..=2199;
+
+fn plausible(v: &str, d: NaiveDate) -> Result<NaiveDate, String> {
+    if YEARS.contains(&d.year()) {
+        Ok(d)
+    } else {
+        Err(format!("\"{v}\" is not a plausible date (years {} to {})", YEARS.start(), YEARS.end()))
+    }
 }
 
 /// A time: RFC 3339, or `YYYY-MM-DD` taken as 12:00 UTC (the same calendar
 /// day in every time zone from UTC−11 to UTC+11).
 fn parse_when(v: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(d) = NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+        let d = plausible(v, d)?;
         return Ok(Utc.from_utc_datetime(&d.and_hms_opt(12, 0, 0).unwrap_or_default()));
     }
-    DateTime::parse_from_rfc3339(v)
+    let t = DateTime::parse_from_rfc3339(v)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| format!("\"{v}\" is not a date (YYYY-MM-DD or RFC 3339)"))
+        .map_err(|_| format!("\"{v}\" is not a date (YYYY-MM-DD or RFC 3339)"))?;
+    plausible(v, t.date_naive())?;
+    Ok(t)
 }
 
 /// The stored (signed) amount: typed unsigned, the kind gives the sign; a
@@ -747,7 +767,6 @@ fn signed_amount(v: &str, kind: TxKind) -> Result<Money, String> {
     Ok(Money(cents))
 }
 
-/// Opens a CSV file for reading, past a UTF-8 BOM if there is one.
 /// Whether the file from byte `from` to its end holds an odd number of
 /// double quotes: a record starting there ends inside a quoted field (a
 /// quote inside quotes is written twice, so a closed record has an even
@@ -769,6 +788,7 @@ fn ends_inside_quotes(path: &Path, from: u64) -> bool {
     quotes % 2 == 1
 }
 
+/// Opens a CSV file for reading, past a UTF-8 BOM if there is one.
 fn open_csv(path: &Path, delimiter: u8) -> anyhow::Result<(csv::Reader<BufReader<std::fs::File>>, bool)> {
     let file = std::fs::File::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let mut reader = BufReader::with_capacity(1 << 16, file);
@@ -1147,6 +1167,18 @@ fn reject_card(raw: &str, b: &BadRow) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_date_outside_the_plausible_years_is_refused() {
+        for v in ["0000-01-01", "1899-12-31", "2200-01-01", "9999-12-31T10:00:00Z"] {
+            let e = parse_when(v).unwrap_err();
+            assert!(e.contains("is not a plausible date (years 1900 to 2199)"), "{v}: {e}");
+            assert!(parse_day(v).is_err(), "{v}");
+        }
+        assert!(parse_when("1900-01-01").is_ok() && parse_when("2199-12-31T23:00:00+02:00").is_ok());
+        assert_eq!(parse_day("1985-04-12"), Ok(NaiveDate::from_ymd_opt(1985, 4, 12).unwrap()));
+        assert!(parse_day("2024-02-30").unwrap_err().contains("is not a date"));
+    }
 
     #[test]
     fn the_progress_line_says_rows_rate_and_percent() {
