@@ -479,6 +479,14 @@ fn vcards_become_contacts_of_their_organisation() {
     assert!(rejects.contains("FN:Bad Birthday") && !rejects.contains("Good Person"), "{rejects}");
     assert_eq!(count(tmp, &db, "contacts"), 3);
     assert_eq!(count(tmp, &db, "customers"), 2);
+
+    // A birthday without a year cannot be kept: the card goes in, and
+    // stderr says what was left out.
+    let yearless =
+        write(&tmp.join("yearless.vcf"), "BEGIN:VCARD\nVERSION:4.0\nFN:Ida Noyear\nBDAY:--0415\nEND:VCARD\n");
+    let r = import(tmp, &db, "contacts", &yearless, &[]);
+    assert!(r.ok && r.stdout.contains("1 added"), "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("yearless.vcf:4: BDAY \"--0415\" has no year: the birthday is not kept"), "{}", r.stderr);
 }
 
 /// A CSV export without the columns that differ between bases.

@@ -524,6 +524,7 @@ fn vcards(repo: &crate::repo::Repo, out: &mut dyn Write) -> anyhow::Result<usize
                 .into_iter()
                 .chain([("X-RAPPORT-CUSTOMER-KIND".to_string(), c.customer_kind.code().to_string())])
                 .collect(),
+            unkept: Vec::new(),
         };
         buf.clear();
         vcard::write_card(&card, &mut buf);

@@ -1071,6 +1071,11 @@ fn import_vcard(repo: &mut crate::repo::Repo, args: &ImportArgs) -> anyhow::Resu
     let (summary, import_no) = repo.import(|imp| {
         let mut summary = Summary::default();
         for p in &cards {
+            if let Ok(card) = &p.card {
+                for (line, what) in &card.unkept {
+                    eprintln!("{file}:{line}: {what}");
+                }
+            }
             let bad = match &p.card {
                 Err(e) => Some(BadRow { line: e.line as u64, column: e.property.clone(), reason: e.reason.clone() }),
                 Ok(card) => match import_card(imp, card, &mut summary)? {

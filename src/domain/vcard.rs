@@ -91,6 +91,9 @@ pub struct VCard {
     pub note: Option<String>,
     /// `X-` properties: upper-cased name and unescaped value.
     pub extensions: Vec<(String, String)>,
+    /// What the card gives that a contact cannot keep: (line, what), for
+    /// the import to say (a birthday without a year).
+    pub unkept: Vec<(usize, String)>,
 }
 
 impl VCard {
@@ -451,6 +454,10 @@ fn read_card(begin: usize, props: &[(usize, String)], bad_utf8: &[usize]) -> Res
                 if !is_text {
                     card.birthday = parse_birthday(&p.value).map_err(|e| err("BDAY", e))?;
                 }
+                if card.birthday.is_none() && !p.value.trim().is_empty() {
+                    card.unkept
+                        .push((*line, format!("BDAY \"{}\" has no year: the birthday is not kept", p.value.trim())));
+                }
             }
             "NOTE" => card.note = Some(unescape(&p.value)),
             n if n.starts_with("X-") => card.extensions.push((n.to_string(), unescape(&p.value))),
@@ -637,6 +644,7 @@ mod tests {
             birthday: NaiveDate::from_ymd_opt(1990, 2, 28),
             note: None,
             extensions: vec![("X-RAPPORT-CUSTOMER".into(), "demo-000001".into())],
+            unkept: Vec::new(),
         };
         let text = write(std::slice::from_ref(&card));
         assert!(text.split("\r\n").all(|l| l.len() <= 75));
