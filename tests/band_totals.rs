@@ -265,6 +265,15 @@ fn a_large_import_into_a_base_with_customers_counts_its_bands_and_indexes_after(
     repo.create_customer(&NewCustomer::named(CustomerKind::Individual, "Zed Afterbulk")).unwrap();
     check(&repo, "a customer added after the large import");
     assert_eq!(repo.search_customers("afterbulk", 0, 5).unwrap().len(), 1);
+    // The same large file again adds nobody: the index stays complete.
+    drop(repo);
+    assert_eq!(
+        rapport::cli::run_args(["rapport", "--db", &db, "import", "customers", file.to_str().unwrap()]).unwrap(),
+        0
+    );
+    let repo = Repo::open(&path, "alice").unwrap();
+    assert!(repo.search_index_complete().unwrap(), "a file of updates left the index waiting for a catch-up");
+    check(&repo, "the large file imported again");
 }
 
 #[test]

@@ -209,6 +209,52 @@ fn a_base_this_user_may_only_read_is_checked_and_exported() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("read-only"), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(std::fs::read(&base).unwrap(), before);
+
+    // A log beside it that holds commits (a copy taken while the base was
+    // in use): reading the file alone would silently show old data, so the
+    // base is refused with the reason.
+    mode(&ro, 0o755);
+    let live = dir.path().join("live.db");
+    std::fs::copy(&db, &live).unwrap();
+    let writer = rusqlite::Connection::open(&live).unwrap();
+    writer.execute_batch("PRAGMA wal_autocheckpoint = 0; UPDATE customers SET city = 'Newcity' WHERE id = 1;").unwrap();
+    std::fs::copy(&live, &base).unwrap();
+    let mut wal = base.as_os_str().to_owned();
+    wal.push("-wal");
+    let mut live_wal = live.as_os_str().to_owned();
+    live_wal.push("-wal");
+    std::fs::copy(&live_wal, &wal).unwrap();
+    assert!(std::fs::metadata(&wal).unwrap().len() > 0);
+    drop(writer);
+    mode(&base, 0o444);
+    mode(std::path::Path::new(&wal), 0o444);
+    mode(&ro, 0o555);
+    let out = run(&["check"]).unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && out.stdout.is_empty(), "{said}");
+    assert!(said.contains("its log (-wal file) holds changes"), "{said}");
+
+    // A writer holding the base locked (a first load writes through a
+    // rollback journal): a reader waits, then says so; it never reads
+    // the half-written file.
+    mode(&ro, 0o755);
+    std::fs::remove_file(&wal).unwrap();
+    std::fs::copy(&db, &base).unwrap();
+    let writer = rusqlite::Connection::open(&base).unwrap();
+    writer
+        .execute_batch(
+            "PRAGMA journal_mode = DELETE; BEGIN EXCLUSIVE;
+             UPDATE customers SET name = 'HALF-WRITTEN' WHERE id = 1;",
+        )
+        .unwrap();
+    mode(&base, 0o644);
+    mode(&ro, 0o555);
+    let out = run(&["export", "customers", "--format", "csv"]).unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("HALF-WRITTEN"));
+    assert!(said.contains("holds it locked for writing"), "{said}");
+    writer.execute_batch("ROLLBACK").unwrap();
     mode(&ro, 0o755);
 }
 
@@ -238,6 +284,11 @@ fn a_usage_error_is_one_line() {
     let out = rapport(&dir).args(["import", "--help"]).output().unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).lines().count() > 10);
+    // A command that needs a subcommand, without one: its help, as written.
+    let out = rapport(&dir).args(["report"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.lines().count() > 3 && said.contains("pyramid") && !said.starts_with("rapport: "), "{said}");
 }
 
 #[test]

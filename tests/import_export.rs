@@ -277,6 +277,27 @@ fn bad_rows_are_reported_by_line_and_column_and_set_aside() {
     assert!(!tmp.join("transactions.rejects.csv").exists());
 }
 
+/// Bad rows are reported at the same line numbers whatever the line
+/// endings (the CSV reader counted CRLF files a line short).
+#[test]
+fn crlf_files_report_the_same_line_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tmp, db) = (dir.path(), dir.path().join("t.db"));
+    let rows = ["external_id,name,note", "a1,Ann,\"two\nlines\"", "a2,,x", "a3,Cy,y", "a4,,z"];
+    for (name, eol) in [("lf.csv", "\n"), ("crlf.csv", "\r\n"), ("bom.csv", "\r\n")] {
+        let mut text = rows.join(eol).replace('\n', eol).replace("\r\r", "\r") + eol;
+        if name == "bom.csv" {
+            text.insert(0, '\u{feff}');
+        }
+        let file = write(&tmp.join(name), &text);
+        let r = import(tmp, &db, "customers", &file, &["--dry-run"]);
+        for line in [4, 6] {
+            let said = format!("{name}:{line}: column \"name\": missing required field name");
+            assert!(r.stderr.contains(&said), "{said} not in:\n{}", r.stderr);
+        }
+    }
+}
+
 /// A quote that is never closed swallows the rest of the file into the
 /// last row, which the CSV reader returns as if closed: that row is bad
 /// (rejected, or under --strict nothing is written), wherever the quote is.
@@ -301,6 +322,14 @@ fn an_unclosed_quote_is_a_bad_row() {
     let middle = write(&tmp.join("mid.csv"), "\u{feff}name,email\nCid,\"c@x.org\nDee,d@x.org\n");
     let r = import(tmp, &db, "customers", &middle, &["--strict"]);
     assert!(r.stderr.contains("mid.csv:2: column \"email\": a quoted field is never closed"), "{}", r.stderr);
+    // A quote inside an unquoted field is a character (inches), even in
+    // the last row; the delimiter is the file's.
+    let inches = write(&tmp.join("inches.csv"), "name,note\nAcme,Display 27\" 4K\nBeta,Display 32\" 8K\n");
+    let r = import(tmp, &db, "customers", &inches, &["--strict"]);
+    assert!(r.ok && r.stdout.contains("2 added"), "{}{}", r.stdout, r.stderr);
+    let semi = write(&tmp.join("semi.csv"), "name;note\nAnn;x\nBob;\"y;z\n");
+    let r = import(tmp, &db, "customers", &semi, &["--strict", "--delimiter", ";"]);
+    assert!(r.stderr.contains("semi.csv:3: column \"note\": a quoted field is never closed"), "{}", r.stderr);
     // Quotes written twice inside quotes are not unclosed ones.
     let fine = write(&tmp.join("fine.csv"), "name,note\n\"Eve \"\"E\"\"\",\"a \"\"b\"\"\"\n");
     let r = import(tmp, &db, "customers", &fine, &["--strict"]);
@@ -615,6 +644,11 @@ fn every_table_exports_as_csv_and_json() {
     let r = import(tmp, &db, "customers", &json, &[]);
     assert!(!r.ok && r.stderr.contains("looks like JSON; import reads CSV"), "{}", r.stderr);
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    // A header in brackets is a header, not JSON.
+    let bracketed = tmp.join("bracketed.csv");
+    std::fs::write(&bracketed, "[Name],email\nAnn Bracket,ann@example.org\n").unwrap();
+    let r = import(tmp, &db, "customers", &bracketed, &["--map", "[Name]=name"]);
+    assert!(r.ok && r.stdout.contains("1 added"), "{}{}", r.stdout, r.stderr);
     // An empty table still has its header; vcard and ics only where they fit.
     let empty = tmp.join("empty.db");
     Repo::open(&empty, "t").unwrap();

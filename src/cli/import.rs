@@ -748,11 +748,10 @@ fn parse_when(v: &str) -> Result<DateTime<Utc>, String> {
         let d = plausible(v, d)?;
         return Ok(Utc.from_utc_datetime(&d.and_hms_opt(12, 0, 0).unwrap_or_default()));
     }
-    let t = DateTime::parse_from_rfc3339(v)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| format!("\"{v}\" is not a date (YYYY-MM-DD or RFC 3339)"))?;
+    let t = DateTime::parse_from_rfc3339(v).map_err(|_| format!("\"{v}\" is not a date (YYYY-MM-DD or RFC 3339)"))?;
+    // The date as written, in its own offset.
     plausible(v, t.date_naive())?;
-    Ok(t)
+    Ok(t.with_timezone(&Utc))
 }
 
 /// The stored (signed) amount: typed unsigned, the kind gives the sign; a
@@ -767,25 +766,55 @@ fn signed_amount(v: &str, kind: TxKind) -> Result<Money, String> {
     Ok(Money(cents))
 }
 
-/// Whether the file from byte `from` to its end holds an odd number of
-/// double quotes: a record starting there ends inside a quoted field (a
-/// quote inside quotes is written twice, so a closed record has an even
-/// number). Unreadable: no.
-fn ends_inside_quotes(path: &Path, from: u64) -> bool {
+/// Whether the file from byte `from` (a record's start) to its end ends
+/// inside a quoted field: read as the CSV reader reads it (a field is
+/// quoted only if it starts with a quote; inside, a doubled quote is a
+/// quote; a quote within an unquoted field is an ordinary character).
+/// Unreadable: no.
+fn ends_inside_quotes(path: &Path, from: u64, delimiter: u8) -> bool {
     use std::io::{Read, Seek, SeekFrom};
+    #[derive(Clone, Copy)]
+    enum At {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
     let Ok(mut f) = std::fs::File::open(path) else { return false };
     if f.seek(SeekFrom::Start(from)).is_err() {
         return false;
     }
     let mut buf = vec![0u8; 1 << 16];
-    let mut quotes = 0usize;
+    let mut at = At::FieldStart;
     loop {
-        match f.read(&mut buf) {
+        let n = match f.read(&mut buf) {
             Ok(0) | Err(_) => break,
-            Ok(n) => quotes += buf[..n].iter().filter(|&&b| b == b'"').count(),
+            Ok(n) => n,
+        };
+        for &b in &buf[..n] {
+            let ends_field = b == delimiter || b == b'\n' || b == b'\r';
+            at = match at {
+                At::FieldStart | At::Unquoted if ends_field => At::FieldStart,
+                At::FieldStart if b == b'"' => At::Quoted,
+                At::FieldStart | At::Unquoted => At::Unquoted,
+                At::Quoted if b == b'"' => At::QuoteInQuoted,
+                At::Quoted => At::Quoted,
+                At::QuoteInQuoted if b == b'"' => At::Quoted,
+                At::QuoteInQuoted if ends_field => At::FieldStart,
+                At::QuoteInQuoted => At::Unquoted,
+            };
         }
     }
-    quotes % 2 == 1
+    matches!(at, At::Quoted)
+}
+
+/// The byte at `offset` in the file, if it has one.
+fn byte_at(path: &Path, offset: u64) -> Option<u8> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path).ok()?;
+    f.seek(SeekFrom::Start(offset)).ok()?;
+    let mut b = [0u8; 1];
+    (f.read(&mut b).ok()? == 1).then_some(b[0])
 }
 
 /// Opens a CSV file for reading, past a UTF-8 BOM if there is one.
@@ -943,8 +972,14 @@ fn import_csv(repo: &mut crate::repo::Repo, args: &ImportArgs) -> anyhow::Result
     if !reader.read_byte_record(&mut header_rec).map_err(|e| anyhow::anyhow!("{file}: {e}"))? {
         anyhow::bail!("{file} is empty: the first line must be a header naming the columns");
     }
+    // The CSV reader ends a line at its \r, so after a CRLF header each
+    // record starts at the \n before it and is counted a line too early.
+    let crlf = byte_at(&args.file, reader.position().byte() + skipped) == Some(b'\n');
     // An export in JSON given back to the import.
-    if header_rec.get(0).is_some_and(|h| matches!(h.trim_ascii().first(), Some(b'[' | b'{'))) {
+    if header_rec.get(0).is_some_and(|h| {
+        let h = h.trim_ascii();
+        h == b"[" || h == b"{" || h.starts_with(b"[{") || h.starts_with(b"{\"")
+    }) {
         anyhow::bail!(
             "{file} looks like JSON; import reads CSV (export with --format csv to re-import), or vCard for contacts"
         );
@@ -989,12 +1024,13 @@ fn import_csv(repo: &mut crate::repo::Repo, args: &ImportArgs) -> anyhow::Result
                     return Err(RepoError::Invalid("read error".into()));
                 }
             }
-            let (line, byte) = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
+            let (line, byte) = record.position().map_or((0, 0), |p| (p.line() + u64::from(crlf), p.byte()));
             progress.tick(byte);
             // A quote that is never closed swallows the rest of the file
             // into the last record's last field, which the CSV reader
             // returns as if the file had closed it.
-            let unclosed = reader.position().byte() >= end && ends_inside_quotes(&args.file, byte + skipped);
+            let unclosed =
+                reader.position().byte() >= end && ends_inside_quotes(&args.file, byte + skipped, args.delimiter);
             let verdict = if unclosed {
                 let column = cols
                     .header
@@ -1181,6 +1217,9 @@ mod tests {
             assert!(parse_day(v).is_err(), "{v}");
         }
         assert!(parse_when("1900-01-01").is_ok() && parse_when("2199-12-31T23:00:00+02:00").is_ok());
+        // The date as written, not in UTC.
+        assert!(parse_when("1900-01-01T00:30:00+01:00").is_ok());
+        assert!(parse_when("2199-12-31T23:30:00-05:00").is_ok());
         assert_eq!(parse_day("1985-04-12"), Ok(NaiveDate::from_ymd_opt(1985, 4, 12).unwrap()));
         assert!(parse_day("2024-02-30").unwrap_err().contains("is not a date"));
     }

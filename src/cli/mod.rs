@@ -52,7 +52,7 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Copy the database with SQLite's online backup (safe while in use).
     Backup(backup::BackupArgs),
-    /// Print a pane's figures as text or JSON (pyramid, pipeline, care).
+    /// Print figures as text or JSON for scripts: pyramid, pipeline, team, competitors, care, churn.
     Report(report::ReportArgs),
     /// The triage list: everything overdue or due today, Top customers first.
     Today(care::TodayArgs),
@@ -79,6 +79,12 @@ pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(),
+        // `rapport report` without a report: the help of `report`, as clap
+        // writes it, is the clearest answer.
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            return 2;
+        }
         Err(e) => {
             eprintln!("rapport: {}", usage_error_line(&e.render().to_string()));
             return 2;

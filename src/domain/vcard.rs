@@ -7,7 +7,7 @@
 //! birthday, a property line without `:`, or a card that never ends is an
 //! error naming its line.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use super::ical::{escape_text, push_line};
 
@@ -409,10 +409,15 @@ pub fn parse_birthday(value: &str) -> Result<Option<NaiveDate>, String> {
         return Ok(None);
     }
     let date = v.split('T').next().unwrap_or(v);
-    NaiveDate::parse_from_str(date, "%Y-%m-%d")
+    let d = NaiveDate::parse_from_str(date, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(date, "%Y%m%d"))
-        .map(Some)
-        .map_err(|_| format!("\"{v}\" is not a date (YYYY-MM-DD or YYYYMMDD)"))
+        .map_err(|_| format!("\"{v}\" is not a date (YYYY-MM-DD or YYYYMMDD)"))?;
+    match d.year() {
+        // Apple's contacts write a birthday without a year as 1604.
+        1604 => Ok(None),
+        1900..=2199 => Ok(Some(d)),
+        _ => Err(format!("\"{v}\" is not a plausible date (years 1900 to 2199)")),
+    }
 }
 
 fn read_card(begin: usize, props: &[(usize, String)], bad_utf8: &[usize]) -> Result<VCard, CardError> {
@@ -590,6 +595,15 @@ mod tests {
         assert_eq!(c[0].card.as_ref().unwrap().display_name().as_deref(), Some("Zoë Ångström"));
         let bad = parse(b"BEGIN:VCARD\nFN:A\xff\nEND:VCARD\n");
         assert_eq!(bad[0].card.as_ref().unwrap_err().line, 2);
+    }
+
+    #[test]
+    fn a_birthday_needs_a_plausible_year() {
+        assert_eq!(parse_birthday("1985-04-12"), Ok(NaiveDate::from_ymd_opt(1985, 4, 12)));
+        assert_eq!(parse_birthday("--0412"), Ok(None));
+        assert_eq!(parse_birthday("1604-04-12"), Ok(None), "Apple's year-less birthday");
+        assert!(parse_birthday("0000-04-12").unwrap_err().contains("not a plausible date"));
+        assert!(parse_birthday("2300-01-01").is_err());
     }
 
     #[test]

@@ -270,6 +270,9 @@ pub struct Importer<'a> {
     /// The customers' insert triggers dropped for a bulk load into a base
     /// with customers ([`Importer::defer_insert_triggers`]).
     deferred_inserts: Vec<String>,
+    /// Where the search index was before that load left the new customers
+    /// out of it.
+    indexed_upto: Option<i64>,
     /// The money triggers, dropped at the first transaction written (see
     /// [`transactions::suspend_money_triggers`]) and created again before
     /// the import commits.
@@ -298,6 +301,7 @@ impl<'a> Importer<'a> {
             deferred: Vec::new(),
             deferred_triggers: Vec::new(),
             deferred_inserts: Vec::new(),
+            indexed_upto: None,
             money_triggers: None,
             money_touched: Claimed::default(),
         })
@@ -623,7 +627,7 @@ impl<'a> Importer<'a> {
         if self.max_customer == 0 || !self.deferred_inserts.is_empty() || !self.deferred_triggers.is_empty() {
             return Ok(());
         }
-        super::search_index::leave_out_after(self.tx, self.max_customer)?;
+        self.indexed_upto = Some(super::search_index::leave_out_after(self.tx, self.max_customer)?);
         self.deferred_inserts = super::transactions::drop_triggers(self.tx, INSERT_TRIGGERS)?;
         Ok(())
     }
@@ -651,6 +655,14 @@ impl<'a> Importer<'a> {
             // New customers have no reminders: only the counts move.
             super::band_totals::recount(self.tx)?;
             super::transactions::create_triggers(self.tx, std::mem::take(&mut self.deferred_inserts))?;
+        }
+        // No customer was added after all (a file of updates): the index
+        // lacks nobody, and search need not scan until a catch-up.
+        if let Some(was) = self.indexed_upto.take() {
+            let last: i64 = self.tx.query_row("SELECT coalesce(max(id), 0) FROM customers", [], |r| r.get(0))?;
+            if last == self.max_customer {
+                super::search_index::set_indexed_upto(self.tx, was)?;
+            }
         }
         Ok(())
     }

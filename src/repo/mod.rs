@@ -154,14 +154,34 @@ impl Repo {
             // A base in WAL mode that this user may only read, in a
             // directory they may not write either (a copy on a read-only
             // mount, another user's base): SQLite cannot make the shared
-            // memory file a reader needs. Nobody can be writing it then,
-            // so it is read as an immutable file.
-            Err(e) if read_only => {
+            // memory file a reader needs, and says the base is read-only.
+            // With no log and no journal beside it, nothing written is
+            // waiting outside the file and nobody is writing it (a writer
+            // would have made them), so it is read as an immutable file.
+            Err(e) if read_only && cannot_share(&e) => {
+                if let Some(side) = pending_beside(path) {
+                    return Err(RepoError::Open {
+                        path: shown,
+                        detail: format!(
+                            "it is read-only here and its {side} holds changes that only a writable directory lets \
+                             SQLite read; copy the base together with that file to a directory you may write"
+                        ),
+                    });
+                }
                 let conn = open_immutable(path)
                     .map_err(|_| RepoError::NotRapport { path: shown.clone(), detail: e.to_string() })?;
                 let n = schema_rows(&conn)
                     .map_err(|e| RepoError::NotRapport { path: shown.clone(), detail: e.to_string() })?;
                 (conn, n)
+            }
+            Err(rusqlite::Error::SqliteFailure(f, _))
+                if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
+            {
+                return Err(RepoError::Open {
+                    path: shown,
+                    detail: "another program holds it locked for writing (an import?); try again when it is done"
+                        .into(),
+                });
             }
             Err(e) => return Err(RepoError::NotRapport { path: shown.clone(), detail: e.to_string() }),
         };
@@ -352,6 +372,24 @@ impl Repo {
     }
 }
 
+/// Whether SQLite failed to read a read-only base because it could not
+/// open or make the files readers share (not a lock, not a damaged file).
+fn cannot_share(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if matches!(f.code, rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen))
+}
+
+/// The log (`-wal`) or rollback journal (`-journal`) beside the base when
+/// it is not empty: committed changes not yet in the file, or a write in
+/// progress.
+fn pending_beside(path: &Path) -> Option<&'static str> {
+    [("-wal", "log (-wal file)"), ("-journal", "journal (-journal file)")].into_iter().find_map(|(suffix, what)| {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        std::fs::metadata(&side).ok().filter(|m| m.len() > 0).map(|_| what)
+    })
+}
+
 /// Opens `path` read-only as an immutable file (`immutable=1`: no locks,
 /// no shared memory, no log), for a base this user may only read in a
 /// directory they may not write.
@@ -368,7 +406,9 @@ fn open_immutable(path: &Path) -> rusqlite::Result<Connection> {
 /// name would otherwise end or change the path).
 fn uri_path(path: &Path) -> String {
     use std::os::unix::ffi::OsStrExt;
-    let mut out = String::new();
+    // An absolute path after an empty authority (`file:///tmp/x`): after
+    // `file:` alone, a path starting `//` would be read as a host name.
+    let mut out = String::from(if path.is_absolute() { "//" } else { "" });
     for &b in path.as_os_str().as_bytes() {
         if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
             out.push(b as char);
@@ -439,6 +479,7 @@ pub(crate) fn code<T>(parse: fn(&str) -> std::result::Result<T, String>, s: Stri
 #[cfg(test)]
 mod unsound_tests {
     use super::unsound_summary;
+    use std::path::Path;
 
     #[test]
     fn a_path_with_uri_characters_opens_as_an_immutable_file() {
@@ -449,6 +490,9 @@ mod unsound_tests {
             conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (x); INSERT INTO t VALUES (42);").unwrap();
         }
         assert!(super::uri_path(&path).ends_with("/a%20b%3Fc%23d%25e%20%C3%BC.db"), "{}", super::uri_path(&path));
+        assert!(super::uri_path(&path).starts_with("///"), "{}", super::uri_path(&path));
+        assert_eq!(super::uri_path(Path::new("//tmp/x.db")), "////tmp/x.db");
+        assert_eq!(super::uri_path(Path::new("rel/x.db")), "rel/x.db");
         let conn = super::open_immutable(&path).unwrap();
         let x: i64 = conn.query_row("SELECT x FROM t", [], |r| r.get(0)).unwrap();
         assert_eq!(x, 42);

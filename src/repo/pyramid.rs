@@ -665,8 +665,9 @@ impl Repo {
                          rfm_segment = ?7
                      WHERE id = ?1",
                 )?;
-                // Without tier and contribution in its SET, SQLite leaves
-                // the index on them alone.
+                // Only the RFM columns: the customer's entry in
+                // `customers_band` keeps its place (its trailing RFM
+                // columns are rewritten), and the band totals stand.
                 let mut rfm_only = tx.prepare_cached(
                     "UPDATE customers SET rfm_r = ?2, rfm_f = ?3, rfm_m = ?4, rfm_segment = ?5 WHERE id = ?1",
                 )?;

@@ -91,9 +91,17 @@ pub(crate) fn suspend(tx: &Transaction) -> Result<()> {
 /// Leaves customers with ids above `last` out of the index (for a bulk
 /// load into a base with customers): the triggers keep only customers up
 /// to `indexed_upto`, and [`Repo::index_search_step`] adds the others
-/// after the load. An index already behind stays where it is.
-pub(crate) fn leave_out_after(tx: &Transaction, last: i64) -> Result<()> {
+/// after the load. An index already behind stays where it is. Returns
+/// where it was, for [`set_indexed_upto`] when no customer was added.
+pub(crate) fn leave_out_after(tx: &Transaction, last: i64) -> Result<i64> {
+    let was: i64 = tx.query_row("SELECT indexed_upto FROM search_index", [], |r| r.get(0))?;
     tx.execute("UPDATE search_index SET indexed_upto = min(indexed_upto, ?1)", [last])?;
+    Ok(was)
+}
+
+/// Puts back where the index was (see [`leave_out_after`]).
+pub(crate) fn set_indexed_upto(tx: &Transaction, upto: i64) -> Result<()> {
+    tx.execute("UPDATE search_index SET indexed_upto = ?1", [upto])?;
     Ok(())
 }
 
