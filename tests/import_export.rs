@@ -686,6 +686,16 @@ fn reminders_export_as_icalendar() {
             origin: None,
         })
         .unwrap();
+        repo.create_reminder(&NewReminder {
+            customer_id: id,
+            kind: ReminderKind::Call,
+            due_at: Utc.with_ymd_and_hms(2030, 1, 31, 9, 0, 0).unwrap(),
+            note: "Monthly check-in".into(),
+            owner: None,
+            recurrence: Some("monthly:31".into()),
+            origin: None,
+        })
+        .unwrap();
         repo.create_promise(&NewPromise {
             customer_id: id,
             interaction_id: None,
@@ -727,6 +737,24 @@ fn reminders_export_as_icalendar() {
             "{prefix} not UTC: {values:?}"
         );
     }
+    // A repeating reminder repeats in the calendar too, on the month's last
+    // day when it has no 31st; the others have no rule.
+    let rules: Vec<&str> = lines.iter().filter(|l| l.starts_with("RRULE:")).copied().collect();
+    let repeating: Vec<&str> = lines
+        .iter()
+        .skip_while(|l| !l.starts_with("DESCRIPTION:Monthly check-in"))
+        .take_while(|l| **l != "END:VEVENT")
+        .copied()
+        .collect();
+    assert!(!repeating.is_empty(), "{unfolded}");
+    let own_rule = lines
+        .iter()
+        .rev()
+        .skip_while(|l| !l.starts_with("DESCRIPTION:Monthly check-in"))
+        .take_while(|l| **l != "BEGIN:VEVENT")
+        .any(|l| *l == "RRULE:FREQ=MONTHLY;BYMONTHDAY=28,29,30,31;BYSETPOS=-1");
+    assert!(own_rule, "{unfolded}");
+    assert!(rules.len() as i64 <= reminders, "{rules:?}");
     // Text escaped: commas, semicolons, backslashes, line breaks.
     assert!(lines.contains(&"DTSTART:20300506T070809Z"));
     assert!(lines.contains(&"SUMMARY:Call: Café\\, Ltd\\; \"Paris\""), "{unfolded}");

@@ -13,6 +13,7 @@ use super::{Cli, open_existing_repo};
 use crate::config::Config;
 use crate::domain::ical::{self, Component};
 use crate::domain::money::Money;
+use crate::domain::recurrence::Recurrence;
 use crate::domain::vcard::{self, StructuredName, Typed, VCard};
 use crate::repo::export::{CalendarSource, Owner};
 
@@ -581,6 +582,7 @@ fn calendar(repo: &crate::repo::Repo, component: CalendarComponent, out: &mut dy
             description: description.trim_start().to_string(),
             categories: vec!["rapport".into(), e.kind.clone()],
             sequence: e.version - 1,
+            rrule: e.recurrence.as_deref().and_then(|r| Recurrence::parse(r).ok()).map(Recurrence::rrule),
         };
         out.write_all(ical::component(&item, component, stamp).as_bytes())?;
         n += 1;

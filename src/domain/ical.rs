@@ -31,6 +31,8 @@ pub struct Item {
     pub categories: Vec<String>,
     /// Bumped when the item changes (its row version − 1).
     pub sequence: i64,
+    /// How it repeats, as an `RRULE` value (`FREQ=DAILY;INTERVAL=14`).
+    pub rrule: Option<String>,
 }
 
 /// How long an event lasts on the calendar.
@@ -89,6 +91,9 @@ pub fn component(item: &Item, component: Component, stamp: DateTime<Utc>) -> Str
             line(&format!("DUE:{}", utc(item.due)));
             line("STATUS:NEEDS-ACTION");
         }
+    }
+    if let Some(rule) = &item.rrule {
+        line(&format!("RRULE:{rule}"));
     }
     line(&format!("SEQUENCE:{}", item.sequence.max(0)));
     line(&format!("SUMMARY:{}", escape_text(&item.summary)));
@@ -189,7 +194,17 @@ mod tests {
             description: description.into(),
             categories: vec!["rapport".into(), "call".into()],
             sequence: 2,
+            rrule: None,
         }
+    }
+
+    #[test]
+    fn a_repeating_item_has_its_rule() {
+        let mut it = item("Call", "");
+        it.rrule = Some("FREQ=DAILY;INTERVAL=14".into());
+        let text = component(&it, Component::Event, it.due);
+        assert!(text.contains("\r\nRRULE:FREQ=DAILY;INTERVAL=14\r\n"), "{text}");
+        assert!(!component(&item("Call", ""), Component::Todo, it.due).contains("RRULE"));
     }
 
     #[test]

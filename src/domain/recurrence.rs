@@ -54,6 +54,23 @@ impl Recurrence {
         }
     }
 
+    /// The same rule as an iCalendar `RRULE` value (RFC 5545). A monthly day
+    /// past the 28th, or 29 February, falls on the month's last day when
+    /// the month is shorter, as [`Recurrence::next`] does: the last of the
+    /// days up to the anchor that the month has (`BYSETPOS=-1`).
+    pub fn rrule(self) -> String {
+        let up_to = |d: u32| (28..=d).map(|x| x.to_string()).collect::<Vec<_>>().join(",");
+        match self {
+            Recurrence::EveryDays(n) => format!("FREQ=DAILY;INTERVAL={n}"),
+            Recurrence::Monthly(None) => "FREQ=MONTHLY".into(),
+            Recurrence::Monthly(Some(d)) if d <= 28 => format!("FREQ=MONTHLY;BYMONTHDAY={d}"),
+            Recurrence::Monthly(Some(d)) => format!("FREQ=MONTHLY;BYMONTHDAY={};BYSETPOS=-1", up_to(d)),
+            Recurrence::Yearly(None) => "FREQ=YEARLY".into(),
+            Recurrence::Yearly(Some((2, 29))) => "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=28,29;BYSETPOS=-1".into(),
+            Recurrence::Yearly(Some((m, d))) => format!("FREQ=YEARLY;BYMONTH={m};BYMONTHDAY={d}"),
+        }
+    }
+
     /// The next due time after `due`, same time of day, and the recurrence
     /// to store with it (anchored).
     pub fn next(self, due: DateTime<Utc>) -> (DateTime<Utc>, Recurrence) {
@@ -87,6 +104,19 @@ mod tests {
 
     fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, d, 9, 30, 0).unwrap()
+    }
+
+    #[test]
+    fn each_rule_has_its_icalendar_rule() {
+        let rule = |s: &str| Recurrence::parse(s).unwrap().rrule();
+        assert_eq!(rule("days:14"), "FREQ=DAILY;INTERVAL=14");
+        assert_eq!(rule("monthly"), "FREQ=MONTHLY");
+        assert_eq!(rule("monthly:15"), "FREQ=MONTHLY;BYMONTHDAY=15");
+        assert_eq!(rule("monthly:31"), "FREQ=MONTHLY;BYMONTHDAY=28,29,30,31;BYSETPOS=-1");
+        assert_eq!(rule("monthly:30"), "FREQ=MONTHLY;BYMONTHDAY=28,29,30;BYSETPOS=-1");
+        assert_eq!(rule("yearly"), "FREQ=YEARLY");
+        assert_eq!(rule("yearly:03-15"), "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=15");
+        assert_eq!(rule("yearly:02-29"), "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=28,29;BYSETPOS=-1");
     }
 
     #[test]

@@ -112,6 +112,8 @@ pub struct CalendarEntry {
     pub due_at: DateTime<Utc>,
     pub owner: Option<String>,
     pub version: i64,
+    /// A reminder's recurrence code (`days:14`, `monthly:31`, ...).
+    pub recurrence: Option<String>,
 }
 
 fn opt_ts(v: Option<i64>) -> Option<DateTime<Utc>> {
@@ -318,14 +320,15 @@ impl Repo {
         mut f: impl FnMut(CalendarEntry) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
         self.each(
-            "SELECT customer_id, external_id, name, src, id, phone, kind, what, due_at, owner, version FROM (
+            "SELECT customer_id, external_id, name, src, id, phone, kind, what, due_at, owner, version, recurrence
+             FROM (
                  SELECT r.customer_id, cu.external_id, cu.name, 0 AS src, r.id, cu.phone, r.kind, r.note AS what,
-                        r.due_at, r.owner, r.version
+                        r.due_at, r.owner, r.version, r.recurrence
                  FROM reminders r JOIN customers cu ON cu.id = r.customer_id
                  WHERE r.status IN ('open', 'snoozed')
                  UNION ALL
                  SELECT p.customer_id, cu.external_id, cu.name, 1, p.id, cu.phone, 'promise', p.text, p.due_at,
-                        p.agent, p.version
+                        p.agent, p.version, NULL
                  FROM promises p JOIN customers cu ON cu.id = p.customer_id
                  WHERE p.status = 'open')
              ORDER BY due_at, src, id",
@@ -340,6 +343,7 @@ impl Repo {
                     due_at: from_ts(r.get(8)?),
                     owner: r.get(9)?,
                     version: r.get(10)?,
+                    recurrence: r.get(11)?,
                 })
             },
             &mut f,
