@@ -8,12 +8,13 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Datelike, Local, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Local, NaiveDate, TimeZone, Utc};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
 use super::{Cli, open_repo};
 use crate::config::Config;
+use crate::domain::dates;
 use crate::domain::model::{CustomerKind, CustomerStatus, Tier, TxKind};
 use crate::domain::money::Money;
 use crate::domain::vcard;
@@ -726,31 +727,19 @@ fn parse_day(v: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(v, "%Y-%m-%d")
         .or_else(|_| DateTime::parse_from_rfc3339(v).map(|t| t.date_naive()))
         .map_err(|_| format!("\"{v}\" is not a date (YYYY-MM-DD or RFC 3339)"))
-        .and_then(|d| plausible(v, d))
-}
-
-/// The years a customer's date can fall in: a year such as 0000 or 9999
-/// is a typo or a placeholder, not a date to file.
-const YEARS: std::ops::RangeInclusive<i32> = 1900..=2199;
-
-fn plausible(v: &str, d: NaiveDate) -> Result<NaiveDate, String> {
-    if YEARS.contains(&d.year()) {
-        Ok(d)
-    } else {
-        Err(format!("\"{v}\" is not a plausible date (years {} to {})", YEARS.start(), YEARS.end()))
-    }
+        .and_then(|d| dates::plausible(v, d))
 }
 
 /// A time: RFC 3339, or `YYYY-MM-DD` taken as 12:00 UTC (the same calendar
 /// day in every time zone from UTC−11 to UTC+11).
 fn parse_when(v: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(d) = NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-        let d = plausible(v, d)?;
+        let d = dates::plausible(v, d)?;
         return Ok(Utc.from_utc_datetime(&d.and_hms_opt(12, 0, 0).unwrap_or_default()));
     }
     let t = DateTime::parse_from_rfc3339(v).map_err(|_| format!("\"{v}\" is not a date (YYYY-MM-DD or RFC 3339)"))?;
     // The date as written, in its own offset.
-    plausible(v, t.date_naive())?;
+    dates::plausible(v, t.date_naive())?;
     Ok(t.with_timezone(&Utc))
 }
 
@@ -772,7 +761,7 @@ fn signed_amount(v: &str, kind: TxKind) -> Result<Money, String> {
 /// quote; a quote within an unquoted field is an ordinary character).
 /// Unreadable: no.
 fn ends_inside_quotes(path: &Path, from: u64, delimiter: u8) -> bool {
-    use std::io::{Read, Seek, SeekFrom};
+    use std::io::Read;
     #[derive(Clone, Copy)]
     enum At {
         FieldStart,
@@ -780,10 +769,7 @@ fn ends_inside_quotes(path: &Path, from: u64, delimiter: u8) -> bool {
         Quoted,
         QuoteInQuoted,
     }
-    let Ok(mut f) = std::fs::File::open(path) else { return false };
-    if f.seek(SeekFrom::Start(from)).is_err() {
-        return false;
-    }
+    let Some(mut f) = open_at(path, from) else { return false };
     let mut buf = vec![0u8; 1 << 16];
     let mut at = At::FieldStart;
     loop {
@@ -810,11 +796,18 @@ fn ends_inside_quotes(path: &Path, from: u64, delimiter: u8) -> bool {
 
 /// The byte at `offset` in the file, if it has one.
 fn byte_at(path: &Path, offset: u64) -> Option<u8> {
-    use std::io::{Read, Seek, SeekFrom};
+    use std::io::Read;
+    let mut b = [0u8; 1];
+    (open_at(path, offset)?.read(&mut b).ok()? == 1).then_some(b[0])
+}
+
+/// The file opened again for reading from `offset` (the import's reader
+/// has its own handle, buffered ahead).
+fn open_at(path: &Path, offset: u64) -> Option<std::fs::File> {
+    use std::io::{Seek, SeekFrom};
     let mut f = std::fs::File::open(path).ok()?;
     f.seek(SeekFrom::Start(offset)).ok()?;
-    let mut b = [0u8; 1];
-    (f.read(&mut b).ok()? == 1).then_some(b[0])
+    Some(f)
 }
 
 /// Opens a CSV file for reading, past a UTF-8 BOM if there is one.

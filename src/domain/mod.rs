@@ -5,6 +5,7 @@ pub mod bgnbd;
 pub mod care_figures;
 pub mod care_rules;
 pub mod conflict;
+pub mod dates;
 pub mod forecast;
 pub mod history;
 pub mod ical;

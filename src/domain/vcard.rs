@@ -412,12 +412,11 @@ pub fn parse_birthday(value: &str) -> Result<Option<NaiveDate>, String> {
     let d = NaiveDate::parse_from_str(date, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(date, "%Y%m%d"))
         .map_err(|_| format!("\"{v}\" is not a date (YYYY-MM-DD or YYYYMMDD)"))?;
-    match d.year() {
-        // Apple's contacts write a birthday without a year as 1604.
-        1604 => Ok(None),
-        1900..=2199 => Ok(Some(d)),
-        _ => Err(format!("\"{v}\" is not a plausible date (years 1900 to 2199)")),
+    // Apple's contacts write a birthday without a year as 1604.
+    if d.year() == 1604 {
+        return Ok(None);
     }
+    super::dates::plausible(v, d).map(Some)
 }
 
 fn read_card(begin: usize, props: &[(usize, String)], bad_utf8: &[usize]) -> Result<VCard, CardError> {

@@ -81,13 +81,11 @@ fn unsound_summary(rows: &[String]) -> String {
         .filter(|l| !l.is_empty() && !l.starts_with("*** in database"))
         .collect();
     let first = faults.first().copied().unwrap_or("unknown fault");
-    let more = if faults.len() >= 20 { "20 or more" } else { "" };
+    // `integrity_check(20)` lists 20 at most.
     match faults.len() {
         0 | 1 => format!("damaged: {first}"),
-        n => format!(
-            "damaged: {} faults, the first: {first}",
-            if more.is_empty() { n.to_string() } else { more.to_string() }
-        ),
+        n if n >= 20 => format!("damaged: 20 or more faults, the first: {first}"),
+        n => format!("damaged: {n} faults, the first: {first}"),
     }
 }
 
@@ -158,8 +156,8 @@ impl Repo {
             // With no log and no journal beside it, nothing written is
             // waiting outside the file and nobody is writing it (a writer
             // would have made them), so it is read as an immutable file.
-            Err(e) if read_only && cannot_share(&e) => {
-                if let Some(side) = pending_beside(path) {
+            Err(e) if read_only && file_access::cannot_share(&e) => {
+                if let Some(side) = file_access::pending_beside(path) {
                     return Err(RepoError::Open {
                         path: shown,
                         detail: format!(
@@ -168,7 +166,7 @@ impl Repo {
                         ),
                     });
                 }
-                let conn = open_immutable(path)
+                let conn = file_access::open_immutable(path)
                     .map_err(|_| RepoError::NotRapport { path: shown.clone(), detail: e.to_string() })?;
                 let n = schema_rows(&conn)
                     .map_err(|e| RepoError::NotRapport { path: shown.clone(), detail: e.to_string() })?;
@@ -372,53 +370,6 @@ impl Repo {
     }
 }
 
-/// Whether SQLite failed to read a read-only base because it could not
-/// open or make the files readers share (not a lock, not a damaged file).
-fn cannot_share(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(f, _)
-        if matches!(f.code, rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen))
-}
-
-/// The log (`-wal`) or rollback journal (`-journal`) beside the base when
-/// it is not empty: committed changes not yet in the file, or a write in
-/// progress.
-fn pending_beside(path: &Path) -> Option<&'static str> {
-    [("-wal", "log (-wal file)"), ("-journal", "journal (-journal file)")].into_iter().find_map(|(suffix, what)| {
-        let mut side = path.as_os_str().to_owned();
-        side.push(suffix);
-        std::fs::metadata(&side).ok().filter(|m| m.len() > 0).map(|_| what)
-    })
-}
-
-/// Opens `path` read-only as an immutable file (`immutable=1`: no locks,
-/// no shared memory, no log), for a base this user may only read in a
-/// directory they may not write.
-fn open_immutable(path: &Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open_with_flags(
-        format!("file:{}?immutable=1", uri_path(path)),
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    Ok(conn)
-}
-
-/// A file path as the path of a `file:` URI: every byte but letters,
-/// digits, `/` and `-._~` percent-encoded (a `?`, `#` or `%` in a file
-/// name would otherwise end or change the path).
-fn uri_path(path: &Path) -> String {
-    use std::os::unix::ffi::OsStrExt;
-    // An absolute path after an empty authority (`file:///tmp/x`): after
-    // `file:` alone, a path starting `//` would be read as a host name.
-    let mut out = String::from(if path.is_absolute() { "//" } else { "" });
-    for &b in path.as_os_str().as_bytes() {
-        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// Switches the file to WAL unless it already is. The switch needs an
 /// exclusive lock and SQLite does not run the busy handler for it, so when
 /// several agents open a new file at once, retry until the busy timeout.
@@ -479,25 +430,6 @@ pub(crate) fn code<T>(parse: fn(&str) -> std::result::Result<T, String>, s: Stri
 #[cfg(test)]
 mod unsound_tests {
     use super::unsound_summary;
-    use std::path::Path;
-
-    #[test]
-    fn a_path_with_uri_characters_opens_as_an_immutable_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a b?c#d%e ü.db");
-        {
-            let conn = rusqlite::Connection::open(&path).unwrap();
-            conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (x); INSERT INTO t VALUES (42);").unwrap();
-        }
-        assert!(super::uri_path(&path).ends_with("/a%20b%3Fc%23d%25e%20%C3%BC.db"), "{}", super::uri_path(&path));
-        assert!(super::uri_path(&path).starts_with("///"), "{}", super::uri_path(&path));
-        assert_eq!(super::uri_path(Path::new("//tmp/x.db")), "////tmp/x.db");
-        assert_eq!(super::uri_path(Path::new("rel/x.db")), "rel/x.db");
-        let conn = super::open_immutable(&path).unwrap();
-        let x: i64 = conn.query_row("SELECT x FROM t", [], |r| r.get(0)).unwrap();
-        assert_eq!(x, 42);
-        assert!(conn.execute("INSERT INTO t VALUES (1)", []).is_err());
-    }
 
     #[test]
     fn sqlites_report_becomes_one_line_with_the_count_and_the_first_fault() {

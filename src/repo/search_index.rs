@@ -75,8 +75,7 @@ pub(crate) fn complete(conn: &Connection) -> Result<bool> {
 
 /// Marks the index complete (a new, empty base).
 pub(crate) fn mark_complete(tx: &Transaction) -> Result<()> {
-    tx.execute("UPDATE search_index SET indexed_upto = ?1", [COMPLETE])?;
-    Ok(())
+    set_indexed_upto(tx, COMPLETE)
 }
 
 /// Empties the index and stops the triggers from keeping it, for a bulk
@@ -84,8 +83,7 @@ pub(crate) fn mark_complete(tx: &Transaction) -> Result<()> {
 /// [`rebuild`] fill it afterwards.
 pub(crate) fn suspend(tx: &Transaction) -> Result<()> {
     tx.execute("DELETE FROM customer_search", [])?;
-    tx.execute("UPDATE search_index SET indexed_upto = 0", [])?;
-    Ok(())
+    set_indexed_upto(tx, 0)
 }
 
 /// Leaves customers with ids above `last` out of the index (for a bulk
@@ -99,7 +97,8 @@ pub(crate) fn leave_out_after(tx: &Transaction, last: i64) -> Result<i64> {
     Ok(was)
 }
 
-/// Puts back where the index was (see [`leave_out_after`]).
+/// Says the index holds the customers up to `upto` (and no further:
+/// the triggers keep only those; [`COMPLETE`] for everyone).
 pub(crate) fn set_indexed_upto(tx: &Transaction, upto: i64) -> Result<()> {
     tx.execute("UPDATE search_index SET indexed_upto = ?1", [upto])?;
     Ok(())
@@ -214,7 +213,7 @@ impl Repo {
         let progress = match end {
             Some(end) => {
                 tx.execute(INDEX_CUSTOMERS, params![upto, end])?;
-                tx.execute("UPDATE search_index SET indexed_upto = ?1", [end])?;
+                set_indexed_upto(&tx, end)?;
                 IndexProgress { done: false, upto: end, last }
             }
             None => {
