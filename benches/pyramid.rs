@@ -16,6 +16,10 @@
 //!   whose figures changed (the window moved a day), write the day's
 //!   snapshot (the customers whose tier or contribution changed). Each
 //!   run is a day after the previous run's.
+//! - `recompute/new_day_app`: the same, as the app's background job runs
+//!   it: its connection leaves the copy of the log into the base to the
+//!   app's checkpoint thread ([`Repo::defer_checkpoints`]), which runs
+//!   beside it.
 //! - `recompute/same_day`: the same day again (money was entered): the same
 //!   work, but nothing changed to store and the snapshot is compared, not
 //!   rewritten.
@@ -25,7 +29,7 @@
 //! - `parts/read`: the inputs alone ([`Repo::pyramid_places`] +
 //!   [`Repo::window_totals`]).
 //! - `parts/compute`: [`pyramid::compute`]: read + classify + RFM, nothing
-//!   stored.
+//!   stored: the pyramid and RFM computed from scratch, the budget's case.
 //! - `parts/store_new_day`: [`Repo::store_recomputed`] of an already
 //!   computed pyramid on a day without a snapshot (nothing else changed).
 //!
@@ -159,6 +163,32 @@ fn bench(c: &mut Criterion) {
             )
         })
     });
+    // The same, as the app's background job runs it: the log is copied
+    // into the base by the app's checkpoint thread, not inside the commit.
+    {
+        let held = repo.defer_checkpoints().expect("checkpoint thread");
+        assert!(held.is_some(), "no checkpoint thread");
+        g.bench_function("new_day_app", |b| {
+            b.iter_custom(|iters| {
+                let day = |k: u64| day0 + chrono::Days::new(1 + k);
+                let r = std::cell::RefCell::new(&mut repo);
+                timed(
+                    "recompute/new_day_app",
+                    iters,
+                    |_| {},
+                    |k| {
+                        let t = Instant::now();
+                        black_box(pyramid::recompute(&mut r.borrow_mut(), &config, day(k)).expect("recompute"));
+                        t.elapsed()
+                    },
+                    &mut k,
+                )
+            })
+        });
+    }
+    // Checkpoints in the commit again, as the other cases had them.
+    drop(repo);
+    let mut repo = Repo::open(&path, "bench").expect("open");
     // Leave the stored figures and snapshot at day0.
     repo.delete_snapshots_from(day0 + chrono::Days::new(1)).expect("delete");
     pyramid::recompute(&mut repo, &config, day0).expect("recompute");

@@ -45,6 +45,19 @@ pub const MIN_HEIGHT: u16 = 16;
 /// How often the care rules run while the app is open.
 const RULES_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 
+/// The background job's own connection. When the app's checkpoint thread
+/// runs (`checkpointed`), the job's commits leave the copy of the log into
+/// the base to it, as the app's own commits do: a day's recompute at a
+/// million customers writes tens of MB of log, and copying them inside its
+/// commit held the new pyramid back by a second or two.
+fn open_for_job(path: &std::path::Path, agent: &str, checkpointed: bool) -> crate::repo::Result<Repo> {
+    let repo = Repo::open(path, agent)?;
+    if checkpointed {
+        repo.leave_checkpoints_to_thread()?;
+    }
+    Ok(repo)
+}
+
 /// What a background job did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct JobDone {
@@ -137,7 +150,7 @@ pub struct App {
     stale: Stale,
     /// Copies the WAL into the base off this thread, so no keystroke pays
     /// for it (`None` on a read-only base).
-    _checkpointer: Option<crate::repo::checkpoint::Checkpointer>,
+    checkpointer: Option<crate::repo::checkpoint::Checkpointer>,
     /// Text a form asked to have written in the external editor; the event
     /// loop runs the editor (it owns the terminal) and hands the result back.
     editor_request: Option<String>,
@@ -176,7 +189,7 @@ impl App {
             money_mark,
             recompute_pending: false,
             stale: Stale::default(),
-            _checkpointer: checkpointer,
+            checkpointer,
             editor_request: None,
         };
         app.reload_all();
@@ -359,9 +372,10 @@ impl App {
         let config = self.config.clone();
         let now = self.now();
         let day = now.with_timezone(&chrono::Local).date_naive();
+        let checkpointed = self.checkpointer.is_some();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let result = Repo::open(&path, &agent)
+            let result = open_for_job(&path, &agent, checkpointed)
                 .and_then(|mut repo| {
                     // First, so that search stops scanning soonest.
                     repo.catch_up_search_index()?;
@@ -922,5 +936,18 @@ impl App {
         let room = w.saturating_sub(crate::domain::text::width(&left) + 2);
         let text = if room > 10 { format!("{left}  {}", fit(&db, room, th)) } else { fit(&left, w, th) };
         f.render_widget(Paragraph::new(Span::styled(text, th.dim())), area);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_job_leaves_checkpoints_to_the_thread_only_when_it_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.db");
+        assert_eq!(open_for_job(&path, "job", true).unwrap().wal_autocheckpoint().unwrap(), 0);
+        assert_eq!(open_for_job(&path, "job", false).unwrap().wal_autocheckpoint().unwrap(), 1_000);
     }
 }

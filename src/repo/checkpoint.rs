@@ -6,8 +6,10 @@
 //! a deal moved or a call logged now and then takes tens of milliseconds
 //! more. The TUI's connection hands that work to a [`Checkpointer`]: a
 //! thread with its own connection that runs a passive checkpoint every
-//! couple of seconds, which never blocks a writer or a reader. Other
-//! processes (the CLI, imports) keep SQLite's automatic checkpoints.
+//! couple of seconds, which never blocks a writer or a reader. The app's
+//! background job (the day's recompute, the care rules) leaves them to that
+//! thread too. Other processes (the CLI, imports) keep SQLite's automatic
+//! checkpoints.
 
 use std::sync::mpsc;
 use std::time::Duration;
@@ -49,6 +51,16 @@ impl Repo {
         }
         self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         Ok(Some(Checkpointer { _stop: stop }))
+    }
+
+    /// Stops this connection's automatic checkpoints, for a second
+    /// connection of a process whose [`Checkpointer`] runs (the app's
+    /// background job): its commits leave the copy to that thread.
+    pub fn leave_checkpoints_to_thread(&self) -> Result<()> {
+        if !self.read_only {
+            self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        }
+        Ok(())
     }
 
     /// The WAL size, in pages, past which a commit on this connection

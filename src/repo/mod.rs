@@ -23,6 +23,7 @@ pub mod pipeline_stats;
 pub mod points;
 pub mod promises;
 pub mod pyramid;
+mod raw_scan;
 pub mod reminders;
 mod schema;
 pub mod search_index;

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params};
 
+use super::raw_scan::RawScan;
 use super::{Repo, RepoError, Result, code};
 use crate::domain::model::Tier;
 use crate::domain::money::Money;
@@ -129,12 +130,25 @@ fn snapshot_step(
     // Each customer's state in the latest snapshot.
     let mut latest: Vec<Option<SnapState>> = vec![None; hi - lo];
     {
-        let mut st = tx.prepare_cached(
+        let mut rows = RawScan::new(
+            tx,
             "SELECT customer_id, tier, contribution FROM tier_latest WHERE customer_id >= ?1 AND customer_id < ?2",
+            &[lo as i64, hi as i64],
         )?;
-        let mut rows = st.query([lo as i64, hi as i64])?;
-        while let Some(r) = rows.next()? {
-            latest[int(r, 0)? as usize - lo] = snap_state(r, 1)?;
+        while rows.next()? {
+            let Some(slot) = usize::try_from(rows.int(0)?).ok().and_then(|id| latest.get_mut(id.wrapping_sub(lo)))
+            else {
+                continue;
+            };
+            *slot = match rows.text(1) {
+                None => None,
+                Some(v) => Some((
+                    tier_of_text(v).ok_or_else(|| {
+                        RepoError::Db(format!("unknown tier {:?} in the tier history", String::from_utf8_lossy(v)))
+                    })?,
+                    rows.int(2)?,
+                )),
+            };
         }
     }
     // Written again the same day: the state each customer with a row of
@@ -382,11 +396,13 @@ const BATCH: usize = 1_024;
 /// Reads up to [`BATCH`] rows of (customer id, amount, time) into `batch`
 /// (emptied first); whether there may be more. A customer id that is not
 /// an index (negative) becomes `usize::MAX`, which no total has.
-fn read_batch(rows: &mut rusqlite::Rows, batch: &mut Vec<(usize, i64, i64)>) -> Result<bool> {
+fn read_batch(rows: &mut RawScan, batch: &mut Vec<(usize, i64, i64)>) -> Result<bool> {
     batch.clear();
     while batch.len() < BATCH {
-        let Some(r) = rows.next()? else { return Ok(false) };
-        batch.push((usize::try_from(int(r, 0)?).unwrap_or(usize::MAX), int(r, 1)?, int(r, 2)?));
+        if !rows.next()? {
+            return Ok(false);
+        }
+        batch.push((usize::try_from(rows.int(0)?).unwrap_or(usize::MAX), rows.int(1)?, rows.int(2)?));
     }
     Ok(true)
 }
@@ -410,12 +426,17 @@ fn tier_of(v: rusqlite::types::ValueRef) -> Option<Tier> {
     v.as_str().ok().and_then(|s| Tier::parse(s).ok())
 }
 
-fn stored_rfm(r: &rusqlite::Row) -> rusqlite::Result<Option<Option<RfmScore>>> {
-    let score = |i: usize| -> rusqlite::Result<Option<i64>> { Ok(r.get_ref(i)?.as_i64_or_null()?) };
-    let segment = r.get_ref(7)?.as_str_or_null()?;
-    Ok(match (score(4)?, score(5)?, score(6)?, segment) {
+/// A tier's stored code, from the bytes of a text column.
+fn tier_of_text(v: &[u8]) -> Option<Tier> {
+    std::str::from_utf8(v).ok().and_then(|s| Tier::parse(s).ok())
+}
+
+/// The stored RFM scores of a row of [`STORED_FIGURES`].
+fn stored_rfm(r: &RawScan) -> Result<Option<Option<RfmScore>>> {
+    let segment = r.text(7).map(|b| std::str::from_utf8(b).ok());
+    Ok(match (r.int_or_null(4)?, r.int_or_null(5)?, r.int_or_null(6)?, segment) {
         (None, None, None, None) => Some(None),
-        (Some(a @ 1..=5), Some(b @ 1..=5), Some(c @ 1..=5), Some(seg)) => Segment::parse(seg)
+        (Some(a @ 1..=5), Some(b @ 1..=5), Some(c @ 1..=5), Some(Some(seg))) => Segment::parse(seg)
             .map(|segment| Some(RfmScore { r: a as u8, f: b as u8, m: c as u8, segment }))
             .filter(|s| s.is_some_and(|s| s.segment == Segment::of(s.r, s.f))),
         _ => None,
@@ -431,23 +452,24 @@ fn read_places(conn: &rusqlite::Connection) -> Result<Places> {
     let data_version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
     let max: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM customers", [], |r| r.get(0))?;
     let mut slots = vec![Slot::default(); usize::try_from(max).unwrap_or(0) + 1];
-    let mut st = conn.prepare_cached(STORED_FIGURES)?;
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        let Some(slot) = usize::try_from(int(r, 0)?).ok().and_then(|i| slots.get_mut(i)) else {
+    let mut rows = RawScan::new(conn, STORED_FIGURES, &[])?;
+    while rows.next()? {
+        let Some(slot) = usize::try_from(rows.int(0)?).ok().and_then(|i| slots.get_mut(i)) else {
             continue;
         };
-        let pin = r.get_ref(1)?;
         *slot = Slot {
-            contribution: int(r, 3)?,
+            contribution: rows.int(3)?,
             active: true,
             changed: Change::Nothing,
-            pin: match pin {
-                rusqlite::types::ValueRef::Null => None,
-                v => Some(tier_of(v).ok_or_else(|| RepoError::Db(format!("unknown tier pin {v:?}")))?),
+            pin: match rows.text(1) {
+                None => None,
+                Some(v) => Some(
+                    tier_of_text(v)
+                        .ok_or_else(|| RepoError::Db(format!("unknown tier pin {:?}", String::from_utf8_lossy(v))))?,
+                ),
             },
-            tier: tier_of(r.get_ref(2)?),
-            rfm: stored_rfm(r)?,
+            tier: rows.text(2).and_then(tier_of_text),
+            rfm: stored_rfm(&rows)?,
         };
     }
     Ok(Places { slots, data_version })
@@ -518,11 +540,12 @@ impl Repo {
         // that the processor overlaps the cache misses of the scattered
         // customers' totals instead of waiting for each in turn.
         let mut batch: Vec<(usize, i64, i64)> = Vec::with_capacity(BATCH);
-        let mut st = self.conn().prepare_cached(
+        let mut rows = RawScan::new(
+            self.conn(),
             "SELECT customer_id, amount, occurred_at FROM transactions
              WHERE kind = 'sale' AND occurred_at >= ?1 AND occurred_at < ?2 ORDER BY occurred_at",
+            &[lo, w.end],
         )?;
-        let mut rows = st.query([lo, w.end])?;
         let mut more = true;
         while more {
             more = read_batch(&mut rows, &mut batch)?;
@@ -540,11 +563,12 @@ impl Repo {
                 }
             }
         }
-        let mut st = self.conn().prepare_cached(
+        let mut rows = RawScan::new(
+            self.conn(),
             "SELECT customer_id, amount, occurred_at FROM transactions
              WHERE kind NOT IN ('sale', 'payment') AND occurred_at >= ?1 AND occurred_at < ?2",
+            &[lo, w.end],
         )?;
-        let mut rows = st.query([lo, w.end])?;
         let mut more = true;
         while more {
             more = read_batch(&mut rows, &mut batch)?;
