@@ -1,5 +1,5 @@
 //! The terminal UI: start to first frame, keystroke to next frame in every
-//! pane, typing in the search box, and the bytes one cursor move sends to
+//! pane, each pane's first open, typing in the search box, and the bytes one cursor move sends to
 //! the terminal.
 //!
 //! Frames are drawn at 80×24 into ratatui's `TestBackend` (no terminal I/O);
@@ -293,6 +293,14 @@ fn keystrokes(c: &mut Criterion, path: &Path) {
     let mut rig = Rig::new(path);
     let mut b = Bounce::new(1, KeyCode::Char('2'), KeyCode::Char('1'));
     bench_step(c, "keystroke/pane_switch_1_2", || rig.timed(b.next()));
+
+    // Each pane opened for the first time: a new app (opened on the
+    // customer list, one frame drawn; not timed), then the pane's key and
+    // its first full frame. The base's pages are in the system's cache,
+    // not yet in this connection's.
+    for (name, k) in [("pyramid", '2'), ("pipeline", '3'), ("care", '4'), ("team", '5')] {
+        bench_step(c, &format!("pane_first_open/{name}"), || Rig::new(path).timed(KeyCode::Char(k)));
+    }
 }
 
 // ---------------------------------------------------------------------------

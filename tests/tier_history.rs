@@ -61,6 +61,18 @@ fn check(repo: &Repo, model: &BTreeMap<NaiveDate, Snapshot>) {
             .map(|m| (m.customer_id, m.from, m.to, m.contribution_before.0, m.contribution_after.0))
             .collect();
         assert_eq!(got, moves(&model[before], &model[after]), "moves {before} -> {after}");
+        // The pane's moves, read without names, are the same moves in the
+        // same order; each name is the customer's.
+        let named = repo.tier_moves(*before, *after).unwrap();
+        let unnamed = repo.tier_moves_unnamed(*before, *after).unwrap();
+        assert!(unnamed.iter().all(|m| m.name.is_empty()));
+        let names = repo.names_of(&unnamed.iter().map(|m| m.customer_id).collect::<Vec<_>>()).unwrap();
+        let filled: Vec<_> =
+            unnamed.into_iter().zip(names).map(|(m, name)| rapport::repo::pyramid::TierMove { name, ..m }).collect();
+        assert_eq!(filled, named);
+        for m in &named {
+            assert_eq!(m.name, repo.customer(m.customer_id).unwrap().name);
+        }
     }
     // Any two days, not only the latest two.
     if days.len() >= 3 {

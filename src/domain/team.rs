@@ -39,20 +39,13 @@ pub struct AgentCount {
     pub count: u64,
 }
 
-/// A reminder (care item) marked done.
+/// The reminders (care items) one owner marked done in the period, counted:
+/// on time (`done_at ≤ due_at`) and late.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DoneReminder {
-    pub id: i64,
+pub struct DoneCount {
     pub owner: Option<String>,
-    pub due_at: DateTime<Utc>,
-    pub done_at: DateTime<Utc>,
-}
-
-impl DoneReminder {
-    /// Done on time: `done_at ≤ due_at`.
-    pub fn on_time(&self) -> bool {
-        self.done_at <= self.due_at
-    }
+    pub on_time: u64,
+    pub late: u64,
 }
 
 /// A promise made to a customer.
@@ -109,7 +102,8 @@ pub struct DealOutcome {
 pub struct TeamInputs {
     /// Interactions per agent, counted over the period.
     pub interactions: Vec<AgentCount>,
-    pub reminders: Vec<DoneReminder>,
+    /// Reminders done in the period, per owner.
+    pub reminders: Vec<DoneCount>,
     pub promises: Vec<PromiseEvent>,
     pub cases: Vec<CaseEvent>,
     pub deals: Vec<DealOutcome>,
@@ -426,12 +420,9 @@ pub fn figures(
         }
     }
     for r in &inputs.reminders {
-        if period.contains(r.done_at) && who(agent_name(r.owner.as_deref())) {
-            if r.on_time() {
-                f.care_on_time += 1;
-            } else {
-                f.care_late += 1;
-            }
+        if who(agent_name(r.owner.as_deref())) {
+            f.care_on_time += r.on_time;
+            f.care_late += r.late;
         }
     }
     let add = |level: &mut Level, verdict: Option<(Verdict, DateTime<Utc>)>| match verdict {

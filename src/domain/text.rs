@@ -6,7 +6,7 @@ use unicode_normalization::char::is_combining_mark;
 
 /// Folds text for case- and accent-insensitive matching: NFKD, combining
 /// marks dropped, lower-cased, a few letters that do not decompose
-/// (ø, ł, ß, æ, œ, đ) spelled out. CJK passes through unchanged.
+/// (ø, ł, ß and capital ẞ, æ, œ, đ) spelled out. CJK passes through unchanged.
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.nfkd() {
@@ -17,7 +17,7 @@ pub fn fold(s: &str) -> String {
             'ø' | 'Ø' => out.push('o'),
             'ł' | 'Ł' => out.push('l'),
             'đ' | 'Đ' => out.push('d'),
-            'ß' => out.push_str("ss"),
+            'ß' | 'ẞ' => out.push_str("ss"),
             'æ' | 'Æ' => out.push_str("ae"),
             'œ' | 'Œ' => out.push_str("oe"),
             _ => out.extend(c.to_lowercase()),
@@ -194,6 +194,13 @@ mod tests {
         assert_eq!(truncate("山田太郎", 5), "山田…");
         assert_eq!(width(&pad("山田", 6)), 6);
         assert_eq!(pad("abcdef", 4), "abc…");
+    }
+
+    #[test]
+    fn capital_sharp_s_folds_as_the_small_one() {
+        assert_eq!(fold("STRAẞE"), "strasse");
+        assert_eq!(fold("STRAẞE"), fold("Straße"));
+        assert_eq!(fold(&fold("ẞ")), fold("ẞ"));
     }
 
     proptest! {

@@ -21,6 +21,10 @@ use crate::repo::pyramid::{BandMember, TierMove};
 
 const WINDOW: usize = 200;
 
+/// Moves named on each side of the migration list's selection: more than
+/// any screen shows between the selection and the list's top or bottom.
+const NAMED_AROUND: usize = 250;
+
 #[derive(Default)]
 pub struct PyramidPane {
     bands: [Band; 4],
@@ -78,16 +82,39 @@ impl PyramidPane {
             self.bands = r.tier_bands()?;
             self.snapshots = r.snapshot_days(2)?;
             self.moves = match self.snapshots.as_slice() {
-                [after, before] => r.tier_moves(*before, *after)?,
+                [after, before] => r.tier_moves_unnamed(*before, *after)?,
                 _ => Vec::new(),
             };
             Ok(())
         })();
         self.error = loaded.err().map(|e| e.to_string());
+        self.name_moves(env);
         if let Mode::Members(l) = &mut self.mode {
             l.rows.clear();
             let count = self.bands[l.tier.rank()].count as usize;
             Self::fill(l, count, env, &mut self.error);
+        }
+    }
+
+    /// Reads the names of the moves around the selection of the migration
+    /// list (the bands need only the moves' counts, so the pane reads the
+    /// moves without names).
+    fn name_moves(&mut self, env: &mut Env) {
+        let Mode::Migration(s) = &self.mode else { return };
+        let (from, to) = (s.selected.saturating_sub(NAMED_AROUND), (s.selected + NAMED_AROUND).min(self.moves.len()));
+        let Some(window) = self.moves.get_mut(from..to) else { return };
+        let ids: Vec<i64> = window.iter().filter(|m| m.name.is_empty()).map(|m| m.customer_id).collect();
+        if ids.is_empty() {
+            return;
+        }
+        match env.repo.names_of(&ids) {
+            Ok(names) => {
+                let mut names = names.into_iter();
+                for m in window.iter_mut().filter(|m| m.name.is_empty()) {
+                    m.name = names.next().unwrap_or_default();
+                }
+            }
+            Err(e) => self.error = Some(e.to_string()),
         }
     }
 
@@ -129,6 +156,7 @@ impl PyramidPane {
                     Mode::Migration(_) => Mode::Bands,
                     _ => Mode::Migration(Scroll { height: 10, ..Scroll::default() }),
                 };
+                self.name_moves(env);
                 return Effect::None;
             }
             Action::Snapshot => return Effect::Recompute,
@@ -166,6 +194,7 @@ impl PyramidPane {
             }
             Mode::Migration(s) => {
                 if Self::step(s, action, self.moves.len()) {
+                    self.name_moves(env);
                     return Effect::None;
                 }
                 match action {

@@ -7,24 +7,58 @@ use crate::domain::forecast::Period;
 use crate::domain::model::{DealStatus, PromiseStatus};
 use crate::domain::money::Money;
 use crate::domain::team::{
-    AgentCount, CaseEvent, CompetitorDeal, DealOutcome, DoneReminder, PromiseEvent, Targets, TeamInputs,
+    AgentCount, CaseEvent, CompetitorDeal, DealOutcome, DoneCount, PromiseEvent, Targets, TeamInputs,
 };
 
 /// The reminders done in the period [?1, ?2), read from `reminders_done`
-/// alone (it holds the due time: migration 14).
-const DONE_REMINDERS: &str = "SELECT id, owner, due_at, done_at FROM reminders INDEXED BY reminders_done
-     WHERE status = 'done' AND done_at >= ?1 AND done_at < ?2 ORDER BY id";
+/// alone (it holds the due time: migration 14), in its order: counted per
+/// owner here, not by a GROUP BY, whose sort of every row took 85–100 ms
+/// for a month of a million customers (110,000 rows) against 15 ms.
+const DONE_REMINDERS: &str = "SELECT owner, done_at <= due_at FROM reminders INDEXED BY reminders_done
+     WHERE status = 'done' AND done_at >= ?1 AND done_at < ?2";
+
+/// Counts the reminders done in [start, end) per owner (owners in the
+/// order first met; a handful, so looked up in a list).
+fn done_counts(conn: &rusqlite::Connection, start: i64, end: i64) -> Result<Vec<DoneCount>> {
+    let mut counts: Vec<(Option<Vec<u8>>, u64, u64)> = Vec::new();
+    let mut rows = super::raw_scan::RawScan::new(conn, DONE_REMINDERS, &[start, end])?;
+    while rows.next()? {
+        let owner = rows.text(0);
+        let on_time = rows.int(1)? != 0;
+        let i = match counts.iter().position(|c| c.0.as_deref() == owner) {
+            Some(i) => i,
+            None => {
+                counts.push((owner.map(<[u8]>::to_vec), 0, 0));
+                counts.len() - 1
+            }
+        };
+        if on_time {
+            counts[i].1 += 1;
+        } else {
+            counts[i].2 += 1;
+        }
+    }
+    Ok(counts
+        .into_iter()
+        .map(|(owner, on_time, late)| DoneCount {
+            owner: owner.map(|o| String::from_utf8_lossy(&o).into_owned()),
+            on_time,
+            late,
+        })
+        .collect())
+}
 
 impl Repo {
     /// What the team view over `period` needs (`domain::team::team_view`):
     /// - interactions counted per agent over the period;
-    /// - reminders done in the period;
+    /// - reminders done in the period, counted per owner;
     /// - promises due in the period, or settled (kept, late, broken) in it;
     /// - complaints acknowledged or closed in the period, or opened in it or
     ///   up to [`Targets::lookback`] before it (their deadlines may fall in it);
     /// - deals won in the period.
     ///
-    /// Each list by id; the domain picks each figure's events from them.
+    /// Each list of events by id; the domain picks each figure's events
+    /// from them.
     pub fn team_inputs(&self, period: &Period, targets: &Targets) -> Result<TeamInputs> {
         let (start, end) = (ts(period.start()), ts(period.end()));
         let conn = self.conn();
@@ -39,17 +73,7 @@ impl Repo {
             })?
             .collect::<rusqlite::Result<_>>()?;
 
-        let mut st = conn.prepare_cached(DONE_REMINDERS)?;
-        let reminders = st
-            .query_map(params![start, end], |r| {
-                Ok(DoneReminder {
-                    id: r.get(0)?,
-                    owner: r.get(1)?,
-                    due_at: from_ts(r.get(2)?),
-                    done_at: from_ts(r.get(3)?),
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        let reminders = done_counts(conn, start, end)?;
 
         let mut st = conn.prepare_cached(
             "SELECT p.id, p.customer_id, c.name, p.agent, p.due_at, p.status, p.done_at
@@ -155,6 +179,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repo::open(&dir.path().join("t.db"), "test").unwrap();
         let plan = crate::repo::query_plan(repo.conn(), DONE_REMINDERS, [0, 1]);
+        assert!(!plan.iter().any(|p| p.contains("TEMP B-TREE")), "{plan:?}");
         assert!(plan.iter().any(|p| p.contains("COVERING INDEX reminders_done")), "{plan:?}");
     }
 }
