@@ -282,6 +282,32 @@ fn pyramid_migration() {
 }
 
 #[test]
+fn a_top_customer_who_dropped_is_marked_in_words_at_80_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = common::app(&dir, false, true);
+    // Zoë is pinned to Top for a day's snapshot, then unpinned for the
+    // next: between the latest two snapshots she drops from Top.
+    let id = app.repo.search_customers("Zoë", 0, 5).unwrap()[0].id;
+    let latest = app.repo.snapshot_days(1).unwrap()[0];
+    let mut zoe = app.repo.customer(id).unwrap();
+    zoe.tier_pin = Some(rapport::domain::model::Tier::Top);
+    app.repo.update_customer(&zoe).unwrap();
+    app.repo.store_snapshot(latest + chrono::Days::new(1)).unwrap();
+    let mut zoe = app.repo.customer(id).unwrap();
+    zoe.tier_pin = None;
+    app.repo.update_customer(&zoe).unwrap();
+    app.repo.store_snapshot(latest + chrono::Days::new(2)).unwrap();
+    app.reload_all();
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char('m'));
+    let screen = text(&draw(&mut app, 80, 24));
+    let row = screen.lines().find(|l| l.contains("Zoë")).unwrap_or_else(|| panic!("{screen}"));
+    assert!(row.contains("Top ↓") && row.contains("TOP DROPPED"), "{row}");
+    // The others are not marked.
+    assert_eq!(screen.matches("TOP DROPPED").count(), 1, "{screen}");
+}
+
+#[test]
 fn pinning_a_customer_shows_everywhere_and_unpinning_restores() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = common::app(&dir, false, false);

@@ -426,11 +426,17 @@ impl PyramidPane {
         s.top = scroll_top(s.top, s.selected, s.height.max(1));
         let tier_w = 24;
         let name_w = w.saturating_sub(2 + tier_w + 16);
+        // A Top customer who dropped is marked in words, made room for by
+        // the name: at 80 columns the mark after the row was cut off, and
+        // without colours nothing else showed it.
+        let mark = format!(" {}", ui.t(Txt::TopDropped));
         for (i, m) in self.moves.iter().enumerate().skip(s.top).take(s.height) {
             let sel = i == s.selected;
             let cursor = if sel { format!("{} ", th.cursor()) } else { "  ".into() };
             let style = if sel { th.selected() } else { Default::default() };
             let dropped_top = m.from == Tier::Top;
+            let name_w =
+                if dropped_top { name_w.saturating_sub(crate::domain::text::width(&mark)).max(4) } else { name_w };
             let arrow = if m.to.rank() < m.from.rank() { u } else { d };
             let change = format!("{} {arrow} {}", ui.t(Txt::tier(m.from)), ui.t(Txt::tier(m.to)));
             let mut spans = vec![
@@ -440,7 +446,7 @@ impl PyramidPane {
                 Span::styled(format!("{:>15}", m.contribution_after.short()), style),
             ];
             if dropped_top {
-                spans.push(Span::styled(format!(" {}", ui.t(Txt::TopDropped)), th.alert()));
+                spans.push(Span::styled(mark.clone(), th.alert()));
             }
             lines.push(Line::from(spans));
         }
