@@ -14,6 +14,7 @@ pub mod churn;
 pub mod contacts;
 pub mod customers;
 pub mod deals;
+mod due_days;
 pub mod duplicates;
 pub mod export;
 pub mod file_access;

@@ -491,16 +491,16 @@ impl Repo {
     pub fn due_counts_for(&self, until: DateTime<Utc>, filter: &DueFilter) -> Result<(i64, i64, i64)> {
         let t = ts(until);
         let owner = filter.owner.as_deref();
-        let (r, p, c): (i64, i64, i64) = self.conn().query_row(
-            "SELECT (SELECT count(*) FROM reminders WHERE status IN ('open', 'snoozed') AND due_at < ?1
-                        AND (?2 IS NULL OR owner = ?2) AND (?3 IS NULL OR kind = ?3)),
-                    (SELECT count(*) FROM promises WHERE status = 'open' AND due_at < ?1
+        let r = super::due_days::open_due_before(self.conn(), t, owner, filter.kind.reminder_kind())?;
+        let (p, c): (i64, i64) = self
+            .conn()
+            .prepare_cached(
+                "SELECT (SELECT count(*) FROM promises WHERE status = 'open' AND due_at < ?1
                         AND (?2 IS NULL OR agent = ?2)),
                     (SELECT count(*) FROM cases WHERE status = 'open' AND deadline_at < ?1
                         AND (?2 IS NULL OR owner = ?2))",
-            params![t, owner, filter.kind.reminder_kind()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
+            )?
+            .query_row(params![t, owner], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let keep = |s: DueSource, n: i64| if filter.kind.shows(s) { n } else { 0 };
         Ok((keep(DueSource::Reminder, r), keep(DueSource::Promise, p), keep(DueSource::Case, c)))
     }

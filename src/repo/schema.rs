@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_17,
     MIGRATION_18,
     MIGRATION_19,
+    MIGRATION_20,
 ];
 
 /// The schema version this binary writes.
@@ -365,6 +366,54 @@ DROP INDEX customers_pyramid;
 DROP INDEX customers_band;
 CREATE INDEX customers_band ON customers
     (status, coalesce(tier_pin, tier), contribution DESC, id, tier_pin, tier, rfm_r, rfm_f, rfm_m, rfm_segment);
+"#;
+
+/// The open (and snoozed) reminders counted per UTC day of their due time,
+/// owner ('' for none) and kind, kept by triggers: the care list's counts
+/// ("due today: …") add up the whole days before the list's end here and
+/// count only its last part day in `reminders` (a count of every due
+/// reminder was 18–23 ms at a million customers, on every open and reload
+/// of the care pane). A day whose count falls to 0 is removed. A bulk load
+/// drops the triggers and counts again at its end (`due_days.rs`).
+const MIGRATION_20: &str = r#"
+CREATE TABLE open_reminder_days (
+    day    INTEGER NOT NULL,
+    owner  TEXT NOT NULL,
+    kind   TEXT NOT NULL,
+    n      INTEGER NOT NULL,
+    PRIMARY KEY (day, owner, kind)
+) WITHOUT ROWID;
+
+INSERT INTO open_reminder_days (day, owner, kind, n)
+    SELECT due_at / 86400, coalesce(owner, ''), kind, count(*) FROM reminders
+    WHERE status IN ('open', 'snoozed') GROUP BY 1, 2, 3;
+
+CREATE TRIGGER open_reminder_days_add AFTER INSERT ON reminders
+WHEN NEW.status IN ('open', 'snoozed') BEGIN
+    INSERT INTO open_reminder_days (day, owner, kind, n)
+        VALUES (NEW.due_at / 86400, coalesce(NEW.owner, ''), NEW.kind, 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER open_reminder_days_remove AFTER DELETE ON reminders
+WHEN OLD.status IN ('open', 'snoozed') BEGIN
+    UPDATE open_reminder_days SET n = n - 1
+        WHERE day = OLD.due_at / 86400 AND owner = coalesce(OLD.owner, '') AND kind = OLD.kind;
+    DELETE FROM open_reminder_days
+        WHERE day = OLD.due_at / 86400 AND owner = coalesce(OLD.owner, '') AND kind = OLD.kind AND n <= 0;
+END;
+
+CREATE TRIGGER open_reminder_days_change AFTER UPDATE OF status, due_at, owner, kind ON reminders
+WHEN OLD.status IN ('open', 'snoozed') OR NEW.status IN ('open', 'snoozed') BEGIN
+    UPDATE open_reminder_days SET n = n - 1
+        WHERE OLD.status IN ('open', 'snoozed')
+          AND day = OLD.due_at / 86400 AND owner = coalesce(OLD.owner, '') AND kind = OLD.kind;
+    DELETE FROM open_reminder_days
+        WHERE day = OLD.due_at / 86400 AND owner = coalesce(OLD.owner, '') AND kind = OLD.kind AND n <= 0;
+    INSERT INTO open_reminder_days (day, owner, kind, n)
+        SELECT NEW.due_at / 86400, coalesce(NEW.owner, ''), NEW.kind, 1 WHERE NEW.status IN ('open', 'snoozed')
+        ON CONFLICT DO UPDATE SET n = n + 1;
+END;
 "#;
 
 /// The indexes of the customers' own keys, built once the migration's fill

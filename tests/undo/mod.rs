@@ -5,6 +5,13 @@
 /// What each migration from 10 on added, undone (newest first).
 const UNDO: &[(i64, &str)] = &[
     (
+        20,
+        "DROP TRIGGER open_reminder_days_add;
+         DROP TRIGGER open_reminder_days_remove;
+         DROP TRIGGER open_reminder_days_change;
+         DROP TABLE open_reminder_days;",
+    ),
+    (
         19,
         "DROP INDEX customers_band;
          CREATE INDEX customers_pyramid ON customers
