@@ -1,8 +1,10 @@
 //! The care list's counts of due reminders come from the open reminders
 //! counted per day, owner and kind (`open_reminder_days`, migration 20,
-//! kept by triggers) plus the last part day; whatever was written, they
-//! equal a plain count of `reminders`, and the day counts equal a plain
-//! grouping of the open reminders.
+//! kept by triggers) plus the last part day, and the team view's done
+//! reminders from those counted per day of completion and owner
+//! (`done_reminder_days`, migration 21) plus the part days at the period's
+//! ends; whatever was written, they equal a plain count of `reminders`,
+//! and the day counts equal a plain grouping.
 
 mod undo;
 
@@ -54,11 +56,59 @@ fn day_counts(repo: &Repo) -> (DayCounts, DayCounts) {
     )
 }
 
-/// Every count the care list can ask for, at times on and around day
-/// boundaries, checked against the plain count.
+/// The done day counts as stored, and as a plain grouping gives them.
+fn done_day_counts(repo: &Repo) -> (DayCounts, DayCounts) {
+    let conn = rusqlite::Connection::open(repo.path()).unwrap();
+    let read = |sql: &str| -> DayCounts {
+        conn.prepare(sql)
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?.to_string(), r.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    (
+        read("SELECT day, owner, on_time, late FROM done_reminder_days ORDER BY 1, 2"),
+        read(
+            "SELECT done_at / 86400, coalesce(owner, ''), sum(done_at <= due_at), sum(done_at > due_at) FROM reminders
+             WHERE status = 'done' AND done_at IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2",
+        ),
+    )
+}
+
+/// Done reminders in [from, to) per owner (none for ''), on time and late,
+/// counted plainly.
+fn plain_done(repo: &Repo, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<(Option<String>, u64, u64)> {
+    let conn = rusqlite::Connection::open(repo.path()).unwrap();
+    conn.prepare(
+        "SELECT nullif(coalesce(owner, ''), ''), sum(done_at <= due_at), sum(done_at > due_at) FROM reminders
+         WHERE status = 'done' AND done_at >= ?1 AND done_at < ?2 GROUP BY 1 ORDER BY 1",
+    )
+    .unwrap()
+    .query_map([from.timestamp(), to.timestamp()], |r| {
+        Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get::<_, i64>(2)? as u64))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+/// Every count the care list and the team view can ask for, at times on
+/// and around day boundaries, checked against the plain counts.
 fn check(repo: &Repo) {
     let (stored, grouped) = day_counts(repo);
     assert_eq!(stored, grouped, "the day counts");
+    let (stored, grouped) = done_day_counts(repo);
+    assert_eq!(stored, grouped, "the done day counts");
+    for (from, to) in
+        [(0, 9 * 86_400), (1, 3 * 86_400 - 1), (43_200, 86_400 + 3_600), (86_400, 4 * 86_400), (7_200, 7_300)]
+    {
+        let (from, to) = (start() + Duration::seconds(from), start() + Duration::seconds(to));
+        let mut got: Vec<_> =
+            repo.done_counts(from, to).unwrap().into_iter().map(|c| (c.owner, c.on_time, c.late)).collect();
+        got.sort();
+        assert_eq!(got, plain_done(repo, from, to), "done in [{from}, {to})");
+    }
     let kinds = [None, Some(ReminderKind::Call), Some(ReminderKind::Birthday)];
     for day in 0..8 {
         for secs in [0, 1, 43_200, 86_399] {
@@ -132,7 +182,8 @@ fn apply(repo: &mut Repo, customer: i64, op: &Op) {
         }
         Op::Done(i) => {
             if let Some(item) = pick(*i) {
-                repo.complete_due(&item, at(60)).unwrap();
+                // Done at a time of its own: on time or late, on one day or another.
+                repo.complete_due(&item, item.due_at + Duration::minutes((*i % 5000) as i64 - 2500)).unwrap();
             }
         }
         Op::Snooze(i, m) => {
@@ -171,6 +222,12 @@ fn apply(repo: &mut Repo, customer: i64, op: &Op) {
                 conn.execute(
                     "UPDATE reminders SET status = 'open', done_at = NULL WHERE id = ?1",
                     [closed[i % closed.len()]],
+                )
+                .unwrap();
+                // And one done reminder given to someone else, as a script might.
+                conn.execute(
+                    "UPDATE reminders SET owner = 'bob' WHERE id = (SELECT min(id) FROM reminders WHERE status = 'done')",
+                    [],
                 )
                 .unwrap();
             }

@@ -362,7 +362,7 @@ impl Repo {
         }
         let triggers = transactions::suspend_money_triggers(&tx)?;
         let bands = band_totals::suspend(&tx)?;
-        let due_days = super::due_days::suspend(&tx)?;
+        let due_days = super::reminder_days::suspend(&tx)?;
         search_index::suspend(&tx)?;
         let (out, counts) = {
             let mut load = BulkLoad::new(&tx)?;
@@ -378,7 +378,7 @@ impl Repo {
         }
         transactions::restore_money_triggers(&tx, triggers)?;
         band_totals::restore(&tx, bands)?;
-        super::due_days::restore(&tx, due_days)?;
+        super::reminder_days::restore(&tx, due_days)?;
         search_index::rebuild(&tx)?;
         if let Some(m) = summary.as_object_mut() {
             m.insert("customers".into(), counts.customers.into());

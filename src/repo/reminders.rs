@@ -491,7 +491,7 @@ impl Repo {
     pub fn due_counts_for(&self, until: DateTime<Utc>, filter: &DueFilter) -> Result<(i64, i64, i64)> {
         let t = ts(until);
         let owner = filter.owner.as_deref();
-        let r = super::due_days::open_due_before(self.conn(), t, owner, filter.kind.reminder_kind())?;
+        let r = super::reminder_days::open_due_before(self.conn(), t, owner, filter.kind.reminder_kind())?;
         let (p, c): (i64, i64) = self
             .conn()
             .prepare_cached(

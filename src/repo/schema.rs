@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_18,
     MIGRATION_19,
     MIGRATION_20,
+    MIGRATION_21,
 ];
 
 /// The schema version this binary writes.
@@ -374,7 +375,7 @@ CREATE INDEX customers_band ON customers
 /// count only its last part day in `reminders` (a count of every due
 /// reminder was 18–23 ms at a million customers, on every open and reload
 /// of the care pane). A day whose count falls to 0 is removed. A bulk load
-/// drops the triggers and counts again at its end (`due_days.rs`).
+/// drops the triggers and counts again at its end (`reminder_days.rs`).
 const MIGRATION_20: &str = r#"
 CREATE TABLE open_reminder_days (
     day    INTEGER NOT NULL,
@@ -413,6 +414,58 @@ WHEN OLD.status IN ('open', 'snoozed') OR NEW.status IN ('open', 'snoozed') BEGI
     INSERT INTO open_reminder_days (day, owner, kind, n)
         SELECT NEW.due_at / 86400, coalesce(NEW.owner, ''), NEW.kind, 1 WHERE NEW.status IN ('open', 'snoozed')
         ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+"#;
+
+/// The reminders done, counted per UTC day of their completion and owner
+/// ('' for none): on time (done at or before the due time) and late, kept
+/// by triggers. The team view adds up the whole days of its period here
+/// and reads only the part days at its ends from `reminders_done` (a
+/// month of a million customers' done reminders, 110,000 rows, took 15 ms
+/// to read on every open of the team view). A bulk load drops the triggers
+/// and counts again at its end (`reminder_days.rs`).
+const MIGRATION_21: &str = r#"
+CREATE TABLE done_reminder_days (
+    day      INTEGER NOT NULL,
+    owner    TEXT NOT NULL,
+    on_time  INTEGER NOT NULL,
+    late     INTEGER NOT NULL,
+    PRIMARY KEY (day, owner)
+) WITHOUT ROWID;
+
+INSERT INTO done_reminder_days (day, owner, on_time, late)
+    SELECT done_at / 86400, coalesce(owner, ''), sum(done_at <= due_at), sum(done_at > due_at) FROM reminders
+    WHERE status = 'done' AND done_at IS NOT NULL GROUP BY 1, 2;
+
+CREATE TRIGGER done_reminder_days_add AFTER INSERT ON reminders
+WHEN NEW.status = 'done' AND NEW.done_at IS NOT NULL BEGIN
+    INSERT INTO done_reminder_days (day, owner, on_time, late)
+        VALUES (NEW.done_at / 86400, coalesce(NEW.owner, ''), NEW.done_at <= NEW.due_at, NEW.done_at > NEW.due_at)
+        ON CONFLICT DO UPDATE SET on_time = on_time + excluded.on_time, late = late + excluded.late;
+END;
+
+CREATE TRIGGER done_reminder_days_remove AFTER DELETE ON reminders
+WHEN OLD.status = 'done' AND OLD.done_at IS NOT NULL BEGIN
+    UPDATE done_reminder_days
+        SET on_time = on_time - (OLD.done_at <= OLD.due_at), late = late - (OLD.done_at > OLD.due_at)
+        WHERE day = OLD.done_at / 86400 AND owner = coalesce(OLD.owner, '');
+    DELETE FROM done_reminder_days
+        WHERE day = OLD.done_at / 86400 AND owner = coalesce(OLD.owner, '') AND on_time <= 0 AND late <= 0;
+END;
+
+CREATE TRIGGER done_reminder_days_change AFTER UPDATE OF status, done_at, due_at, owner ON reminders
+WHEN (OLD.status = 'done' AND OLD.done_at IS NOT NULL) OR (NEW.status = 'done' AND NEW.done_at IS NOT NULL) BEGIN
+    UPDATE done_reminder_days
+        SET on_time = on_time - (OLD.done_at <= OLD.due_at), late = late - (OLD.done_at > OLD.due_at)
+        WHERE OLD.status = 'done' AND OLD.done_at IS NOT NULL
+          AND day = OLD.done_at / 86400 AND owner = coalesce(OLD.owner, '');
+    DELETE FROM done_reminder_days
+        WHERE OLD.done_at IS NOT NULL AND day = OLD.done_at / 86400 AND owner = coalesce(OLD.owner, '')
+          AND on_time <= 0 AND late <= 0;
+    INSERT INTO done_reminder_days (day, owner, on_time, late)
+        SELECT NEW.done_at / 86400, coalesce(NEW.owner, ''), NEW.done_at <= NEW.due_at, NEW.done_at > NEW.due_at
+        WHERE NEW.status = 'done' AND NEW.done_at IS NOT NULL
+        ON CONFLICT DO UPDATE SET on_time = on_time + excluded.on_time, late = late + excluded.late;
 END;
 "#;
 

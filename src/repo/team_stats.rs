@@ -1,5 +1,6 @@
 //! The inputs of the team view and the competitor view (`domain::team`).
 
+use chrono::{DateTime, Utc};
 use rusqlite::params;
 
 use super::{Repo, Result, code, from_ts, ts};
@@ -10,45 +11,13 @@ use crate::domain::team::{
     AgentCount, CaseEvent, CompetitorDeal, DealOutcome, DoneCount, PromiseEvent, Targets, TeamInputs,
 };
 
-/// The reminders done in the period [?1, ?2), read from `reminders_done`
-/// alone (it holds the due time: migration 14), in its order: counted per
-/// owner here, not by a GROUP BY, whose sort of every row took 85–100 ms
-/// for a month of a million customers (110,000 rows) against 15 ms.
-const DONE_REMINDERS: &str = "SELECT owner, done_at <= due_at FROM reminders INDEXED BY reminders_done
-     WHERE status = 'done' AND done_at >= ?1 AND done_at < ?2";
-
-/// Counts the reminders done in [start, end) per owner (owners in the
-/// order first met; a handful, so looked up in a list).
-fn done_counts(conn: &rusqlite::Connection, start: i64, end: i64) -> Result<Vec<DoneCount>> {
-    let mut counts: Vec<(Option<Vec<u8>>, u64, u64)> = Vec::new();
-    let mut rows = super::raw_scan::RawScan::new(conn, DONE_REMINDERS, &[start, end])?;
-    while rows.next()? {
-        let owner = rows.text(0);
-        let on_time = rows.int(1)? != 0;
-        let i = match counts.iter().position(|c| c.0.as_deref() == owner) {
-            Some(i) => i,
-            None => {
-                counts.push((owner.map(<[u8]>::to_vec), 0, 0));
-                counts.len() - 1
-            }
-        };
-        if on_time {
-            counts[i].1 += 1;
-        } else {
-            counts[i].2 += 1;
-        }
-    }
-    Ok(counts
-        .into_iter()
-        .map(|(owner, on_time, late)| DoneCount {
-            owner: owner.map(|o| String::from_utf8_lossy(&o).into_owned()),
-            on_time,
-            late,
-        })
-        .collect())
-}
-
 impl Repo {
+    /// The reminders done in [from, to) per owner, on time and late (the
+    /// team view's care figures).
+    pub fn done_counts(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<DoneCount>> {
+        super::reminder_days::done_counts(self.conn(), ts(from), ts(to))
+    }
+
     /// What the team view over `period` needs (`domain::team::team_view`):
     /// - interactions counted per agent over the period;
     /// - reminders done in the period, counted per owner;
@@ -73,7 +42,7 @@ impl Repo {
             })?
             .collect::<rusqlite::Result<_>>()?;
 
-        let reminders = done_counts(conn, start, end)?;
+        let reminders = super::reminder_days::done_counts(conn, start, end)?;
 
         let mut st = conn.prepare_cached(
             "SELECT p.id, p.customer_id, c.name, p.agent, p.due_at, p.status, p.done_at
@@ -178,7 +147,7 @@ mod tests {
     fn done_reminders_are_read_from_a_covering_index() {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repo::open(&dir.path().join("t.db"), "test").unwrap();
-        let plan = crate::repo::query_plan(repo.conn(), DONE_REMINDERS, [0, 1]);
+        let plan = crate::repo::query_plan(repo.conn(), crate::repo::reminder_days::DONE_REMINDERS, [0, 1]);
         assert!(!plan.iter().any(|p| p.contains("TEMP B-TREE")), "{plan:?}");
         assert!(plan.iter().any(|p| p.contains("COVERING INDEX reminders_done")), "{plan:?}");
     }

@@ -5,6 +5,13 @@
 /// What each migration from 10 on added, undone (newest first).
 const UNDO: &[(i64, &str)] = &[
     (
+        21,
+        "DROP TRIGGER done_reminder_days_add;
+         DROP TRIGGER done_reminder_days_remove;
+         DROP TRIGGER done_reminder_days_change;
+         DROP TABLE done_reminder_days;",
+    ),
+    (
         20,
         "DROP TRIGGER open_reminder_days_add;
          DROP TRIGGER open_reminder_days_remove;
