@@ -455,3 +455,53 @@ fn long_and_odd_searches_answer_without_error() {
         repo.customers_by_phone(q).unwrap_or_else(|e| panic!("{q:?}: {e}"));
     }
 }
+
+/// Thousands of customers hold the same text: an exact search counts them
+/// from the index alone when nobody has another status, and reads a
+/// window near the top of its list in name order. Every window equals the
+/// one a scan gives, at the top, further down and at the end, with and
+/// without archived customers.
+#[test]
+fn a_search_with_thousands_of_matches_reads_the_same_windows_by_name_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut repo = Repo::open(&dir.path().join("m.db"), "alice").unwrap();
+    let names = ["Müller", "Mueller", "Schmidt", "Muller-Lyer", "Anna Müllerová"];
+    for i in 0..4_000 {
+        // Spread over the alphabet, so that name order interleaves matches
+        // with others.
+        let name = format!("{} {}{:04}", names[i % names.len()], ["A", "K", "Z", "b", "ä"][i % 3], (i * 7919) % 4_000);
+        repo.create_customer(&NewCustomer::named(CustomerKind::Individual, &name)).unwrap();
+    }
+    let windows = |repo: &Repo, q: &str| {
+        let f = ListFilter::default();
+        forget(repo);
+        let n = repo.count_customers_in(&f, q, SORT_BELOW).unwrap();
+        let at = |offset: usize| {
+            repo.search_customers_counted(&f, q, offset, 200, n)
+                .unwrap()
+                .into_iter()
+                .map(|r| (r.id, r.name))
+                .collect::<Vec<_>>()
+        };
+        (n, [0, 150, 1_000, n.saturating_sub(100)].map(at))
+    };
+    let qs = ["mül", "müller", "muller", "mueller", "schmidt", "a0", "k00"];
+    for archived in [false, true] {
+        if archived {
+            for id in [3, 500, 3_999] {
+                let mut c = repo.customer(id).unwrap();
+                c.status = CustomerStatus::Archived;
+                repo.update_customer(&c).unwrap();
+            }
+        }
+        let indexed: Vec<_> = qs.iter().map(|q| windows(&repo, q)).collect();
+        assert!(indexed[0].0 >= 2_000, "too few matches to read by name order: {}", indexed[0].0);
+        repo.reset_search_index().unwrap();
+        let scanned: Vec<_> = qs.iter().map(|q| windows(&repo, q)).collect();
+        repo.catch_up_search_index().unwrap();
+        for ((q, i), s) in qs.iter().zip(&indexed).zip(&scanned) {
+            assert_eq!(i, s, "{q:?} (archived: {archived}) through the index (left) and by a scan (right)");
+            assert_eq!(i.1[0].len(), 200.min(i.0), "{q:?}");
+        }
+    }
+}
