@@ -45,6 +45,10 @@ pub const MIN_HEIGHT: u16 = 16;
 /// How often the care rules run while the app is open.
 const RULES_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 
+/// The background job's page cache (KiB): its steps scan, and the screen's
+/// connection keeps its own 32 MiB.
+const JOB_CACHE_KIB: i64 = 8_192;
+
 /// The background job's own connection. When the app's checkpoint thread
 /// runs (`checkpointed`), the job's commits leave the copy of the log into
 /// the base to it, as the app's own commits do: a day's recompute at a
@@ -52,6 +56,7 @@ const RULES_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 /// commit held the new pyramid back by a second or two.
 fn open_for_job(path: &std::path::Path, agent: &str, checkpointed: bool) -> crate::repo::Result<Repo> {
     let repo = Repo::open(path, agent)?;
+    repo.set_page_cache_kib(JOB_CACHE_KIB)?;
     if checkpointed {
         repo.leave_checkpoints_to_thread()?;
     }
@@ -949,5 +954,6 @@ mod tests {
         let path = dir.path().join("j.db");
         assert_eq!(open_for_job(&path, "job", true).unwrap().wal_autocheckpoint().unwrap(), 0);
         assert_eq!(open_for_job(&path, "job", false).unwrap().wal_autocheckpoint().unwrap(), 1_000);
+        assert_eq!(open_for_job(&path, "job", false).unwrap().page_cache_kib().unwrap(), JOB_CACHE_KIB);
     }
 }

@@ -276,6 +276,20 @@ impl Repo {
         Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
+    /// Sets this connection's page cache to `kib` KiB (the app's background
+    /// job: its scans read each page about once, and a second 32 MiB cache
+    /// beside the screen's only raises the process's memory).
+    pub fn set_page_cache_kib(&self, kib: i64) -> Result<()> {
+        self.conn.pragma_update(None, "cache_size", -kib.max(1))?;
+        Ok(())
+    }
+
+    /// This connection's page cache, in KiB.
+    pub fn page_cache_kib(&self) -> Result<i64> {
+        let n: i64 = self.conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+        Ok(if n < 0 { -n } else { n * 4 })
+    }
+
     /// A number that changes whenever another connection commits a change
     /// (SQLite's `data_version`): cheap to poll for live updates.
     pub fn data_version(&self) -> Result<i64> {
