@@ -546,9 +546,6 @@ impl Repo {
         Ok(plan)
     }
 
-    /// Changes when anyone commits a change to the base (another
-    /// connection's commit moves `data_version`; this one's writes move
-    /// its change count).
     /// At least as many as the customers of any list: the highest id.
     fn customers_upper_bound(&self) -> Result<usize> {
         let max: i64 =
@@ -556,6 +553,9 @@ impl Repo {
         Ok(max.max(1) as usize)
     }
 
+    /// Changes when anyone commits a change to the base (another
+    /// connection's commit moves `data_version`; this one's writes move
+    /// its change count).
     fn stamp(&self) -> Result<(i64, u64)> {
         Ok((self.data_version()?, self.conn().total_changes()))
     }

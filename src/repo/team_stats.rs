@@ -42,7 +42,7 @@ impl Repo {
             })?
             .collect::<rusqlite::Result<_>>()?;
 
-        let reminders = super::reminder_days::done_counts(conn, start, end)?;
+        let reminders = self.done_counts(period.start(), period.end())?;
 
         let mut st = conn.prepare_cached(
             "SELECT p.id, p.customer_id, c.name, p.agent, p.due_at, p.status, p.done_at
